@@ -1,0 +1,61 @@
+"""Contract of `seeds/metric_catalogue.csv`, the single source of truth for every metric."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from contracts.validation import read_csv_text, validate
+from orchestration.settings import SEEDS_DIR
+
+CATALOGUE_PATH = SEEDS_DIR / "metric_catalogue.csv"
+COLLECTIONS = ("community_indicators", "mhlda", "nhse_ae", "operational")
+UNITS = ("percent", "rate_per_1000", "rate_per_10000", "rate_per_100000", "days", "ratio", "count")
+POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
+AGGREGATIONS = ("ratio", "sum")
+
+_text = pa.Column(str, pa.Check.str_length(min_value=1))
+
+metric_catalogue_schema = pa.DataFrameSchema(
+    {
+        "metric_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z][A-Z0-9_]+$"), unique=True),
+        "metric_name": _text,
+        "collection": pa.Column(str, pa.Check.isin(COLLECTIONS)),
+        "domain": _text,
+        "unit": pa.Column(str, pa.Check.isin(UNITS)),
+        "polarity": pa.Column(str, pa.Check.isin(POLARITIES)),
+        "multiplier": pa.Column(float, pa.Check.gt(0)),
+        "aggregation": pa.Column(str, pa.Check.isin(AGGREGATIONS)),
+        "numerator_definition": _text,
+        "denominator_definition": pa.Column(str, nullable=True),
+        "plausible_min": pa.Column(float),
+        "plausible_max": pa.Column(float),
+        "service_lines": pa.Column(str, pa.Check.str_matches(r"^[a-z_]+(\|[a-z_]+)*$")),
+        "source": _text,
+    },
+    checks=[
+        pa.Check(
+            lambda df: df["plausible_min"] <= df["plausible_max"],
+            name="plausible_min <= plausible_max",
+        ),
+        pa.Check(
+            lambda df: (df["aggregation"] != "ratio") | df["denominator_definition"].notna(),
+            name="ratio metrics define a denominator",
+        ),
+    ],
+    strict=True,
+    coerce=True,
+)
+
+
+def load_metric_catalogue(path: Path = CATALOGUE_PATH) -> pd.DataFrame:
+    return validate(read_csv_text(path), metric_catalogue_schema, path)
+
+
+@cache
+def metric_catalogue() -> pd.DataFrame:
+    """The validated catalogue shipped with the code (read once per process)."""
+    return load_metric_catalogue()

@@ -1,0 +1,132 @@
+{#- Each organisation's value against its peers, per metric, service line, month and peer group.
+    Peer group "all": every organisation with an organisation-level value for that metric and month.
+    Rank 1 is the best value by the metric's polarity (the highest for neutral metrics); quartile
+    band 1 holds the lowest values, 4 the highest, whatever the polarity. -#}
+
+with
+
+metric_values as (
+
+    select * from {{ ref('fct_metric_value') }}
+    where team_code is null and value is not null
+
+),
+
+metrics as (
+
+    select * from {{ ref('metric_catalogue') }}
+
+),
+
+peer_groups as (
+
+    select
+        metric_values.*,
+        'all' as peer_group,
+        case when metrics.polarity = 'lower_is_better' then -1 else 1 end as direction
+
+    from metric_values
+    inner join metrics on metric_values.metric_code = metrics.metric_code
+
+),
+
+peer_statistics as (
+
+    select
+        metric_code,
+        service_line,
+        period_start,
+        peer_group,
+        count(*) as peer_n,
+        avg(value) as peer_mean,
+        min(value) as peer_min,
+        percentile_cont(0.25) within group (order by value) as peer_lower_quartile,
+        percentile_cont(0.5) within group (order by value) as peer_median,
+        percentile_cont(0.75) within group (order by value) as peer_upper_quartile,
+        max(value) as peer_max
+
+    from peer_groups
+    group by metric_code, service_line, period_start, peer_group
+
+),
+
+ranked as (
+
+    select
+        peer_groups.*,
+        cast(
+            rank() over (
+                partition by metric_code, service_line, period_start, peer_group
+                order by value * direction desc
+            ) as {{ dbt.type_bigint() }}
+        ) as peer_rank
+
+    from peer_groups
+
+),
+
+previous as (
+
+    select
+        metric_code,
+        organisation_code,
+        service_line,
+        period_start,
+        value
+
+    from metric_values
+
+),
+
+benchmarked as (
+
+    select
+        md5(
+            ranked.metric_code || '|' || ranked.service_line || '|'
+            || cast(ranked.period_start as varchar) || '|' || ranked.peer_group
+            || '|' || ranked.organisation_code
+        ) as benchmark_id,
+        ranked.collection,
+        ranked.metric_code,
+        ranked.service_line,
+        ranked.period_start,
+        ranked.peer_group,
+        ranked.organisation_code,
+        ranked.numerator,
+        ranked.denominator,
+        ranked.value,
+        cast(peer_statistics.peer_n as {{ dbt.type_bigint() }}) as peer_n,
+        cast(peer_statistics.peer_mean as double) as peer_mean,
+        cast(peer_statistics.peer_min as double) as peer_min,
+        cast(peer_statistics.peer_lower_quartile as double) as peer_lower_quartile,
+        cast(peer_statistics.peer_median as double) as peer_median,
+        cast(peer_statistics.peer_upper_quartile as double) as peer_upper_quartile,
+        cast(peer_statistics.peer_max as double) as peer_max,
+        ranked.peer_rank,
+        cast(
+            case
+                when ranked.value <= peer_statistics.peer_lower_quartile then 1
+                when ranked.value <= peer_statistics.peer_median then 2
+                when ranked.value <= peer_statistics.peer_upper_quartile then 3
+                else 4
+            end as integer
+        ) as quartile_band,
+        ranked.value - peer_statistics.peer_median as difference_from_median,
+        previous.value as previous_value,
+        ranked.value - previous.value as change_from_previous
+
+    from ranked
+    inner join peer_statistics
+        on ranked.metric_code = peer_statistics.metric_code
+        and ranked.service_line = peer_statistics.service_line
+        and ranked.period_start = peer_statistics.period_start
+        and ranked.peer_group = peer_statistics.peer_group
+    left join previous
+        on ranked.metric_code = previous.metric_code
+        and ranked.organisation_code = previous.organisation_code
+        and ranked.service_line = previous.service_line
+        and previous.period_start = {{ dbt.dateadd('month', -1, 'ranked.period_start') }}
+
+)
+
+select * from benchmarked

@@ -1,0 +1,58 @@
+with
+
+community as (
+
+    select * from {{ ref('int_community_metric_values') }}
+
+),
+
+mhlda as (
+
+    select * from {{ ref('int_mhlda_metric_values') }}
+
+),
+
+metrics as (
+
+    select * from {{ ref('metric_catalogue') }}
+
+),
+
+unioned as (
+
+    select * from community
+    union all
+    select * from mhlda
+
+),
+
+valued as (
+
+    select
+        {{ metric_value_key('unioned') }} as metric_value_id,
+        unioned.collection,
+        unioned.metric_code,
+        unioned.organisation_code,
+        unioned.team_code,
+        unioned.service_line,
+        'month' as grain,
+        unioned.period_start,
+        cast(unioned.numerator as double) as numerator,
+        cast(unioned.denominator as double) as denominator,
+        cast(
+            case
+                when metrics.aggregation = 'ratio'
+                    then unioned.numerator / nullif(unioned.denominator, 0) * metrics.multiplier
+                else unioned.numerator
+            end as double
+        ) as value,
+        unioned.source_file,
+        unioned.source_sha256,
+        cast(unioned.submitted_at as timestamp) as submitted_at
+
+    from unioned
+    inner join metrics on unioned.metric_code = metrics.metric_code
+
+)
+
+select * from valued

@@ -1,0 +1,1 @@
+"""How peerbench runs: settings, partitions, the window calendar, jobs, schedules and the CLI."""

@@ -1,0 +1,56 @@
+"""Demo data: files written into `landing/` exactly as providers and NHS England would submit them.
+
+Deterministic for a given seed. Magnitudes are realistic; some providers miss a month, some
+submit late. Nothing generated is committed: `peerbench demo-data` builds it in the home folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+
+from orchestration.demo_data.indicators import write_community_returns, write_mhlda_returns
+from orchestration.demo_data.organisations import make_register, write_register
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    seed: int = 2026
+    community_start: str = "2021-04"  # first month of Community Indicators returns
+    mhlda_start: str = "2020-04"  # first month of MHLDA returns (Q1 2020/21)
+    ae_start: str = "2021-04"
+    operational_start: str = "2025-04"
+    last_month: str | None = None  # default: the last month that has ended
+
+
+def months_between(first: str, last: str) -> list[str]:
+    year, month = map(int, first.split("-"))
+    months = []
+    while f"{year}-{month:02d}" <= last:
+        months.append(f"{year}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def last_ended_month(today: date) -> str:
+    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    return f"{year}-{month:02d}"
+
+
+def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> dict[str, int]:
+    """Write every demo file that has arrived by `now` into `landing`; count them by kind."""
+    now = now or datetime.now()
+    last = config.last_month or last_ended_month(now.date())
+    rng = np.random.default_rng(config.seed)
+    register = make_register(rng)
+    counts = {"organisations": write_register(landing, register)}
+    counts["community_indicators"] = write_community_returns(
+        landing, register, months_between(config.community_start, last), rng, now
+    )
+    counts["mhlda"] = write_mhlda_returns(
+        landing, register, months_between(config.mhlda_start, last), rng, now
+    )
+    return counts

@@ -1,0 +1,54 @@
+"""Partitions shared by assets, jobs and schedules, and the period labels derived from them.
+
+A partition key is Dagster's (the first day of the period, `2024-06-01`); the period label is what
+people and folders use: `2024-06` for a month, `2024-25-Q1` for an NHS financial quarter.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+MONTHLY_START = "2016-04-01"
+
+monthly_partition = dg.MonthlyPartitionsDefinition(start_date=MONTHLY_START, end_offset=0)
+
+# Dagster has no quarterly class: a cron on the 1st of every third month from April gives NHS
+# financial quarters (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar).
+nhs_quarter_partition = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 1 */3 *",
+    start="2020-04-01",
+    fmt="%Y-%m-%d",
+    end_offset=0,
+)
+
+
+def financial_year(day: date) -> str:
+    """NHS financial year label, April to March: 2024-06-01 -> '2024-25'."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def financial_quarter(day: date) -> int:
+    """1 for April-June through 4 for January-March."""
+    return (day.month - 4) % 12 // 3 + 1
+
+
+def month_label(key: str) -> str:
+    return key[:7]
+
+
+def quarter_label(key: str) -> str:
+    day = date.fromisoformat(key)
+    return f"{financial_year(day)}-Q{financial_quarter(day)}"
+
+
+def quarter_months(key: str) -> list[str]:
+    """The three month labels inside a quarter partition."""
+    day = date.fromisoformat(key)
+    months = []
+    for offset in range(3):
+        month_index = day.month - 1 + offset
+        months.append(f"{day.year + month_index // 12}-{month_index % 12 + 1:02d}")
+    return months

@@ -1,0 +1,75 @@
+"""One settings object for every path and secret, read from `PEERBENCH_*` environment variables.
+
+Everything a run reads or writes lives under one home folder, so a test (or a second deployment)
+points the whole platform somewhere else by setting `PEERBENCH_HOME`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+ENV_PREFIX = "PEERBENCH_"
+PSEUDONYM_KEY_ENV = f"{ENV_PREFIX}PSEUDONYM_KEY"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the platform keeps its data; derived folders are properties so they cannot drift."""
+
+    home: Path
+    real_data_dir: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def lake(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def key_file(self) -> Path:
+        """The demo's locally generated pseudonymisation key (never committed: it sits in home)."""
+        return self.home / "pseudonym.key"
+
+
+def get_settings() -> Settings:
+    """Read the settings afresh each call, so a test that changes the environment is obeyed."""
+    home = Path(os.environ.get(f"{ENV_PREFIX}HOME", PROJECT_ROOT / "var")).resolve()
+    real = os.environ.get(f"{ENV_PREFIX}REAL_DATA_DIR", PROJECT_ROOT.parent / "shared/data/real")
+    return Settings(home=home, real_data_dir=Path(real).resolve())
+
+
+def pseudonym_key() -> bytes:
+    """The HMAC key for identifiers: from the environment, never defaulted, so a run cannot
+    silently pseudonymise with a guessable key."""
+    key = os.environ.get(PSEUDONYM_KEY_ENV, "")
+    if len(key) < 16:
+        raise RuntimeError(
+            f"{PSEUDONYM_KEY_ENV} is not set (or shorter than 16 characters): operational extracts "
+            "hold NHS numbers and staff identifiers and are only ingested with a secret key. "
+            "`peerbench demo` makes a local one in the home folder."
+        )
+    return key.encode()

@@ -1,0 +1,42 @@
+"""Shared fixtures: the dbt manifest once per session, and a temporary peerbench home per test."""
+
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import get_settings
+
+REAL_DATA = get_settings().real_data_dir
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> Path:
+    """dagster-dbt reads the manifest when the definitions load: parse the project first."""
+    from orchestration.resources import dbt_project, prepare_manifest
+
+    if not dbt_project().manifest_path.exists():
+        prepare_manifest()
+    return dbt_project().manifest_path
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A whole peerbench home in a temporary folder, with its own key and Dagster instance."""
+    monkeypatch.setenv("PEERBENCH_HOME", str(tmp_path))
+    monkeypatch.setenv("PEERBENCH_PSEUDONYM_KEY", secrets.token_hex(32))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    (tmp_path / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The real NHS files beside the project. CI always has them: there, missing files fail."""
+    if not REAL_DATA.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"real data folder {REAL_DATA} is missing on CI")
+        pytest.skip(f"real data folder {REAL_DATA} is not on this machine")
+    return REAL_DATA

@@ -1,0 +1,52 @@
+"""The code location loads, and its asset graph matches the snapshot.
+
+A deliberate change of lineage, groups or partitions is accepted with `make snapshot`; any other
+difference fails here before it reaches the UI.
+"""
+
+import dagster as dg
+
+
+def _partitions(partitions_def: dg.PartitionsDefinition | None) -> str:
+    if partitions_def is None:
+        return "-"
+    if isinstance(partitions_def, dg.TimeWindowPartitionsDefinition):
+        return f"{partitions_def.cron_schedule} from {partitions_def.start:%Y-%m-%d}"
+    return type(partitions_def).__name__
+
+
+def graph_summary(defs: dg.Definitions) -> dict:
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
+            "partitions": _partitions(node.partitions_def),
+            "checks": sorted(check.name for check in node.check_keys),
+        }
+    jobs = {
+        job.name: sorted(k.to_user_string() for k in job.asset_layer.executable_asset_keys)
+        for job in defs.resolve_all_job_defs()
+        if not job.name.startswith("__")
+    }
+    schedules = {
+        schedule.name: [schedule.cron_schedule, schedule.job_name]
+        for schedule in defs.schedules or []
+    }
+    return {"assets": assets, "jobs": jobs, "schedules": schedules}
+
+
+def test_definitions_load(home):
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    assert graph.get_all_asset_keys()
+    assert defs.resolve_job_def("monthly_refresh_job")
+
+
+def test_asset_graph_matches_snapshot(home, snapshot):
+    from orchestration.definitions import defs
+
+    assert graph_summary(defs) == snapshot
