@@ -1,0 +1,187 @@
+"""The whole platform in a temporary home: demo data -> assets -> mart -> publication.
+
+Expected figures are computed here with pandas and numpy straight from the landing files, a code
+path that shares nothing with the lake assets or the dbt models.
+"""
+
+import csv
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestration.cli import main
+from orchestration.demo_data import DemoConfig, generate
+
+CATALOGUE = Path(__file__).parents[1] / "seeds" / "metric_catalogue.csv"
+DEMO = DemoConfig(seed=7, community_start="2024-03", mhlda_start="2024-04", last_month="2024-06")
+NOW = datetime(2024, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Run the platform once for the module; record the mart after a first and a second run."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEERBENCH_HOME", str(home))
+        patch.setenv("PEERBENCH_PSEUDONYM_KEY", secrets.token_hex(32))
+        patch.setenv("DAGSTER_HOME", str(home / "dagster"))
+        (home / "dagster").mkdir()
+        (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        generate(home / "landing", DEMO, now=NOW)
+        refresh = ["refresh", "--start", "2024-03", "--to", "2024-06"]
+        assert main(refresh) == 0
+        first = _mart(home)
+        assert main(refresh) == 0
+        second = _mart(home)
+        assert main(["publish", "--as-of", NOW.date().isoformat()]) == 0
+        yield {"home": home, "first": first, "second": second}
+
+
+def _mart(home: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        return {
+            table: connection.sql(f"select * from marts.{table} order by all").df()
+            for table in ("fct_metric_value", "fct_benchmark", "dim_period", "dim_organisation")
+        }
+
+
+def _catalogue() -> dict[str, dict[str, str]]:
+    with CATALOGUE.open(newline="") as handle:
+        return {row["metric_code"]: row for row in csv.DictReader(handle)}
+
+
+def _landing_values(landing: Path, folder: str) -> pd.DataFrame:
+    """Each organisation's latest return in a landing folder, valued from the catalogue."""
+    frames = []
+    for path in sorted(landing.glob(f"{folder}/*.csv")):
+        organisation, stamp = re.match(r"(\w+)_(\d{8}T\d{4})\.csv", path.name).groups()
+        frames.append(pd.read_csv(path).assign(file_org=organisation, stamp=stamp))
+    returns = pd.concat(frames)
+    latest = returns.groupby("file_org")["stamp"].transform("max")
+    returns = returns[returns["stamp"] == latest]
+    multiplier = {code: float(row["multiplier"]) for code, row in _catalogue().items()}
+    returns["value"] = (
+        returns["numerator"] / returns["denominator"] * returns["metric_code"].map(multiplier)
+    )
+    return returns
+
+
+def _benchmark_rows(built: dict, metric: str, period: str, service_line: str = "all"):
+    rows = built["first"]["fct_benchmark"]
+    return rows[
+        (rows["metric_code"] == metric)
+        & (rows["period_start"] == pd.Timestamp(f"{period}-01"))
+        & (rows["service_line"] == service_line)
+    ].set_index("organisation_code")
+
+
+@pytest.mark.parametrize(
+    ("folder", "period", "metric", "service_line"),
+    [
+        ("community_indicators/2024-05", "2024-05", "CI_DNA_RATE", "all"),
+        ("community_indicators/2024-06", "2024-06", "CI_SICKNESS", "all"),
+        ("community_indicators/2024-04", "2024-04", "CI_LENGTH_OF_STAY", "all"),
+        ("mhlda/2024-25-Q1", "2024-05", "MH_BED_OCCUPANCY", "adult_inpatient"),
+        ("mhlda/2024-25-Q1", "2024-06", "MH_FFT_POSITIVE", "all"),
+    ],
+)
+def test_benchmark_statistics_equal_an_independent_computation(
+    built, folder, period, metric, service_line
+):
+    landing = _landing_values(built["home"] / "landing", folder)
+    expected = landing[
+        (landing["metric_code"] == metric)
+        & (landing["period"] == period)
+        & (landing.get("service_line", "all") == service_line)
+    ].set_index("organisation_code")["value"]
+    actual = _benchmark_rows(built, metric, period, service_line)
+
+    assert sorted(actual.index) == sorted(expected.index)
+    statistics = actual.iloc[0]
+    values = expected.to_numpy()
+    assert statistics["peer_n"] == len(values)
+    assert statistics["peer_mean"] == pytest.approx(values.mean())
+    assert statistics["peer_min"] == pytest.approx(values.min())
+    assert statistics["peer_lower_quartile"] == pytest.approx(np.percentile(values, 25))
+    assert statistics["peer_median"] == pytest.approx(np.median(values))
+    assert statistics["peer_upper_quartile"] == pytest.approx(np.percentile(values, 75))
+    assert statistics["peer_max"] == pytest.approx(values.max())
+    assert actual["value"].sort_index().to_numpy() == pytest.approx(expected.sort_index())
+
+    polarity = _catalogue()[metric]["polarity"]
+    expected_rank = expected.rank(method="min", ascending=polarity == "lower_is_better")
+    assert actual["peer_rank"].sort_index().tolist() == expected_rank.sort_index().tolist()
+
+
+def test_previous_value_and_change_come_from_the_month_before(built):
+    landing = built["home"] / "landing"
+    may = _landing_values(landing, "community_indicators/2024-05")
+    may = may[may["metric_code"] == "CI_SICKNESS"].set_index("organisation_code")["value"]
+    june = _benchmark_rows(built, "CI_SICKNESS", "2024-06")
+    both = june.index.intersection(may.index)
+    assert len(both) > 25
+    assert june.loc[both, "previous_value"].to_numpy() == pytest.approx(may[both].to_numpy())
+    change = june.loc[both, "value"] - june.loc[both, "previous_value"]
+    assert june.loc[both, "change_from_previous"].to_numpy() == pytest.approx(change.to_numpy())
+    missing_in_may = june.index.difference(may.index)
+    assert june.loc[missing_in_may, "previous_value"].isna().all()
+
+
+def test_rerunning_the_same_partitions_leaves_the_mart_identical(built):
+    for table, first in built["first"].items():
+        pd.testing.assert_frame_equal(first, built["second"][table], obj=table)
+    values = built["first"]["fct_metric_value"]
+    assert not values["metric_value_id"].duplicated().any()
+
+
+def test_dim_period_carries_the_nhs_financial_year(built):
+    periods = built["first"]["dim_period"].set_index("period_label")
+    assert periods.loc["2024-03", "financial_year"] == "2023-24"
+    assert periods.loc["2024-03", "financial_quarter"] == 4
+    assert periods.loc["2024-04", "financial_quarter_label"] == "2024-25-Q1"
+
+
+def test_every_closed_window_is_published_with_a_report_per_organisation(built):
+    published = built["home"] / "published"
+    windows = sorted(p.relative_to(published).as_posix() for p in published.glob("*/*/v1"))
+    assert windows == [
+        "community_indicators/2024-03/v1",
+        "community_indicators/2024-04/v1",
+        "community_indicators/2024-05/v1",
+        "community_indicators/2024-06/v1",
+        "mhlda/2024-25-Q1/v1",
+    ]
+    folder = published / "community_indicators" / "2024-05" / "v1"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    landing = built["home"] / "landing"
+    submitted = _landing_values(landing, "community_indicators/2024-05")["file_org"].unique()
+    assert manifest["organisations"] == len(submitted)
+    for name in manifest["files"]:
+        assert (folder / name).is_file()
+    summary = pd.read_csv(folder / "national_summary.csv")
+    assert len(summary) == 12  # one row per community metric
+    assert {"organisation_code", "value"}.isdisjoint(summary.columns)
+
+
+def test_a_report_names_its_own_organisation_and_no_peer(built):
+    register = pd.read_csv(built["home"] / "landing" / "reference" / "organisations.csv")
+    folder = built["home"] / "published" / "community_indicators" / "2024-06" / "v1"
+    reports = sorted((folder / "organisations").glob("*.html"))
+    assert len(reports) > 30
+    for report in reports[:5]:
+        own = report.stem
+        text = report.read_text() + (folder / "organisations" / f"{own}.csv").read_text()
+        own_name = register.set_index("organisation_code").loc[own, "organisation_name"]
+        assert own_name in text
+        for peer in register.itertuples():
+            if peer.organisation_code != own:
+                assert peer.organisation_name not in text
+                assert not re.search(rf"\b{peer.organisation_code}\b", text), peer
