@@ -20,6 +20,10 @@ from dagster._core.storage.tags import (
 from orchestration.schedules import publication_schedules
 
 
+# the console shows what happened, not every engine event (those stay in the instance's logs)
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
 def range_tags(first_key: str, last_key: str) -> dict[str, str]:
     """Tags that make one run cover a partition range (assets with a single-run backfill policy)."""
     return {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}
@@ -51,7 +55,11 @@ def run_job(
 ) -> RunOutcome:
     job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
-        instance=instance, partition_key=partition_key, tags=dict(tags or {}), raise_on_error=False
+        run_config=QUIET_CONSOLE,
+        instance=instance,
+        partition_key=partition_key,
+        tags=dict(tags or {}),
+        raise_on_error=False,
     )
     tags = tags or {}
     covered = partition_key or (
