@@ -1,0 +1,90 @@
+"""The demo generator: deterministic per seed, realistic in shape, with gaps and late returns."""
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orchestration.calendar import window
+from orchestration.demo_data import DemoConfig, generate
+
+CONFIG = DemoConfig(seed=11, community_start="2023-04", mhlda_start="2023-04", last_month="2024-03")
+NOW = datetime(2024, 12, 1)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("landing")
+    generate(folder, CONFIG, now=NOW)
+    return folder
+
+
+def test_the_same_seed_gives_the_same_files(landing, tmp_path):
+    generate(tmp_path, CONFIG, now=NOW)
+    assert _digest(tmp_path) == _digest(landing)
+
+
+def test_another_seed_gives_other_files(landing, tmp_path):
+    other = DemoConfig(
+        seed=12, community_start="2023-04", mhlda_start="2023-04", last_month="2023-06"
+    )
+    generate(tmp_path, other, now=NOW)
+    assert _digest(tmp_path) != _digest(landing)
+
+
+def test_the_register_has_enough_providers_with_ods_style_codes(landing):
+    register = pd.read_csv(landing / "reference" / "organisations.csv")
+    counts = register["organisation_type"].value_counts()
+    assert counts["community_provider"] >= 30
+    assert counts["mental_health_trust"] >= 40
+    assert register["organisation_code"].str.fullmatch(r"R[A-Z][A-Z0-9]").all()
+    assert register["region_name"].nunique() == 7
+
+
+def test_community_returns_cover_every_month_with_some_gaps(landing):
+    register = pd.read_csv(landing / "reference" / "organisations.csv")
+    providers = set(register.query("organisation_type == 'community_provider'").organisation_code)
+    months = sorted(p.name for p in (landing / "community_indicators").iterdir())
+    assert months[0] == "2023-04" and months[-1] == "2024-03" and len(months) == 12
+    submitted = {
+        (month, path.name[:3])
+        for month in months
+        for path in (landing / "community_indicators" / month).glob("*.csv")
+    }
+    expected = {(month, code) for month in months for code in providers}
+    missing = expected - submitted
+    assert 0 < len(missing) < 0.1 * len(expected)
+
+
+def test_some_returns_arrive_after_their_window_closes(landing):
+    late = total = 0
+    for path in (landing / "community_indicators").glob("*/*.csv"):
+        submitted = datetime.strptime(path.stem.split("_")[1], "%Y%m%dT%H%M").date()
+        total += 1
+        late += submitted > window("community_indicators", f"{path.parent.name}-01").closes_on
+    assert 0 < late < 0.1 * total
+
+
+def test_mhlda_returns_hold_three_months_by_service_line(landing):
+    path = next((landing / "mhlda" / "2023-24-Q1").glob("*.csv"))
+    frame = pd.read_csv(path)
+    assert sorted(frame["period"].unique()) == ["2023-04", "2023-05", "2023-06"]
+    assert {"adult_inpatient", "adult_community", "all"} <= set(frame["service_line"])
+
+
+def test_returns_not_yet_submitted_are_not_written(tmp_path):
+    # at 5 July 2024 no June return can be in yet (the earliest arrive 4 days after month end)
+    generate(tmp_path, DemoConfig(seed=3, community_start="2024-05", last_month="2024-06"),
+             now=datetime(2024, 7, 4))  # fmt: skip
+    assert not list((tmp_path / "community_indicators" / "2024-06").glob("*.csv"))
+    assert list((tmp_path / "community_indicators" / "2024-05").glob("*.csv"))
