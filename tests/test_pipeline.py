@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from orchestration.calendar import window
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
 
@@ -133,6 +134,21 @@ def test_previous_value_and_change_come_from_the_month_before(built):
     assert june.loc[both, "change_from_previous"].to_numpy() == pytest.approx(change.to_numpy())
     missing_in_may = june.index.difference(may.index)
     assert june.loc[missing_in_may, "previous_value"].isna().all()
+
+
+def test_returns_that_arrived_after_their_window_closed_are_flagged(built):
+    values = built["first"]["fct_metric_value"]
+    community = values[values["collection"] == "community_indicators"]
+    files = community.drop_duplicates("source_file")
+    stamps = files["source_file"].str.extract(r"_(\d{8})T")[0]
+    arrived = pd.to_datetime(stamps, format="%Y%m%d").dt.date
+    closes = [
+        window("community_indicators", f"{period:%Y-%m-01}").closes_on
+        for period in files["period_start"]
+    ]
+    expected = [day > close for day, close in zip(arrived, closes, strict=True)]
+    assert files["submitted_late"].tolist() == expected
+    assert any(expected)
 
 
 def test_rerunning_the_same_partitions_leaves_the_mart_identical(built):

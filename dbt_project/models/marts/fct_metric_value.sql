@@ -18,6 +18,12 @@ metrics as (
 
 ),
 
+windows as (
+
+    select * from {{ ref('stg_reference__collection_windows') }}
+
+),
+
 unioned as (
 
     select * from community
@@ -48,10 +54,15 @@ valued as (
         ) as value,
         unioned.source_file,
         unioned.source_sha256,
-        cast(unioned.submitted_at as timestamp) as submitted_at
+        cast(unioned.submitted_at as timestamp) as submitted_at,
+        windows.window_closes_on,
+        cast(unioned.submitted_at as date) > windows.window_closes_on as submitted_late
 
     from unioned
     inner join metrics on unioned.metric_code = metrics.metric_code
+    left join windows
+        on unioned.collection = windows.collection
+        and unioned.period_start = windows.period_start
 
 )
 
