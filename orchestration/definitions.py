@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import dbt, indicators, publications, reference
+from assets import dbt, indicators, national, publications, reference
 from orchestration.jobs import build_jobs
 from orchestration.schedules import publication_schedules
 
 _modules = dg.Definitions.merge(
     reference.defs,
     indicators.defs,
+    national.defs,
     dbt.defs,
     publications.defs,
 )

@@ -19,7 +19,6 @@ from dagster._core.storage.tags import (
 
 from orchestration.schedules import publication_schedules
 
-
 # the console shows what happened, not every engine event (those stay in the instance's logs)
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 

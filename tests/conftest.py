@@ -13,12 +13,26 @@ REAL_DATA = get_settings().real_data_dir
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
-    """dagster-dbt reads the manifest when the definitions load: parse the project first."""
+    """dagster-dbt reads the manifest when the definitions load: parse the project first, unless
+    the manifest is newer than every file of the project (`make test` has just parsed it)."""
     from orchestration.resources import dbt_project, prepare_manifest
+    from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR
 
-    if not dbt_project().manifest_path.exists():
+    manifest = dbt_project().manifest_path
+    sources = [
+        path
+        for folder in (
+            DBT_PROJECT_DIR / "models",
+            DBT_PROJECT_DIR / "macros",
+            DBT_PROJECT_DIR / "tests",
+            SEEDS_DIR,
+        )
+        for path in folder.rglob("*")
+    ]
+    newest = max(path.stat().st_mtime for path in [*sources, DBT_PROJECT_DIR / "dbt_project.yml"])
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
         prepare_manifest()
-    return dbt_project().manifest_path
+    return manifest
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_the_register_has_enough_providers_with_ods_style_codes(landing):
     counts = register["organisation_type"].value_counts()
     assert counts["community_provider"] >= 30
     assert counts["mental_health_trust"] >= 40
-    assert register["organisation_code"].str.fullmatch(r"R[A-Z][A-Z0-9]").all()
+    assert register["organisation_code"].str.fullmatch(r"Z[A-Z]{2}").all()
     assert register["region_name"].nunique() == 7
 
 

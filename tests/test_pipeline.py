@@ -8,6 +8,7 @@ import csv
 import json
 import re
 import secrets
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -22,13 +23,22 @@ from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
 
 CATALOGUE = Path(__file__).parents[1] / "seeds" / "metric_catalogue.csv"
-DEMO = DemoConfig(seed=7, community_start="2024-03", mhlda_start="2024-04", last_month="2024-06")
+DEMO = DemoConfig(
+    seed=7,
+    community_start="2024-03",
+    mhlda_start="2024-04",
+    ae_start="2024-03",
+    last_month="2024-06",
+)
+REAL_JUNE_AE = "Monthly-AE-June-2024.csv"
 NOW = datetime(2024, 12, 1)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """Run the platform once for the module; record the mart after a first and a second run."""
+def built(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator[dict]:
+    """Run the platform once for the module; record the mart after a first and a second run.
+
+    June 2024's A&E file is NHS England's real release, in place of the demo one."""
     home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PEERBENCH_HOME", str(home))
@@ -37,6 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         (home / "dagster").mkdir()
         (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         generate(home / "landing", DEMO, now=NOW)
+        shutil.copy(real_data / "ae_monthly" / REAL_JUNE_AE, home / "landing" / "nhse_ae")
         refresh = ["refresh", "--start", "2024-03", "--to", "2024-06"]
         assert main(refresh) == 0
         first = _mart(home)
@@ -122,6 +133,27 @@ def test_benchmark_statistics_equal_an_independent_computation(
     assert actual["peer_rank"].sort_index().tolist() == expected_rank.sort_index().tolist()
 
 
+def test_england_june_2024_four_hour_performance_is_the_published_figure(built):
+    values = built["first"]["fct_metric_value"]
+    june = values[
+        (values["metric_code"] == "AE_4HR_ALL") & (values["period_start"] == "2024-06-01")
+    ]
+    assert (june["source_file"] == f"nhse_ae/{REAL_JUNE_AE}").all()
+    assert round(june["numerator"].sum() / june["denominator"].sum() * 100, 1) == 74.6
+
+
+def test_dim_organisation_names_members_and_national_providers(built):
+    organisations = built["first"]["dim_organisation"].set_index("organisation_code")
+    register = pd.read_csv(built["home"] / "landing" / "reference" / "organisations.csv")
+    assert set(register["organisation_code"]) <= set(organisations.index)
+    # a real trust from the June release, its region from the file's parent organisation
+    assert (
+        organisations.loc["RJ1", "organisation_name"] == "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST"
+    )
+    assert organisations.loc["RJ1", "region_name"] == "London"
+    assert organisations.loc["RJ1", "organisation_type"] == "acute_trust"
+
+
 def test_previous_value_and_change_come_from_the_month_before(built):
     landing = built["home"] / "landing"
     may = _landing_values(landing, "community_indicators/2024-05")
@@ -174,6 +206,10 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
         "community_indicators/2024-05/v1",
         "community_indicators/2024-06/v1",
         "mhlda/2024-25-Q1/v1",
+        "nhse_ae/2024-03/v1",
+        "nhse_ae/2024-04/v1",
+        "nhse_ae/2024-05/v1",
+        "nhse_ae/2024-06/v1",
     ]
     folder = published / "community_indicators" / "2024-05" / "v1"
     manifest = json.loads((folder / "manifest.json").read_text())

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from orchestration.calendar import window
 from orchestration.demo_data.indicators import write_community_returns, write_mhlda_returns
+from orchestration.demo_data.national import write_ae_files
 from orchestration.demo_data.organisations import make_register, write_register
 
 
@@ -53,4 +55,10 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
     counts["mhlda"] = write_mhlda_returns(
         landing, register, months_between(config.mhlda_start, last), rng, now
     )
+    published = [  # NHS England releases a month on its window's closing day
+        month
+        for month in months_between(config.ae_start, last)
+        if window("nhse_ae", f"{month}-01").closes_on <= now.date()
+    ]
+    counts["nhse_ae"] = write_ae_files(landing, published, rng)
     return counts

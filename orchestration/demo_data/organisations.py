@@ -37,11 +37,11 @@ REGISTER_FILE = Path("reference/organisations.csv")
 
 
 def _codes(rng: np.random.Generator, count: int, taken: set[str]) -> list[str]:
-    """Three-character NHS trust style codes: R, then a letter, then a letter or digit."""
-    alphabet = "ABCDEFGHJKLMNPQRTVWXY0123456789"
+    """Three-character ODS-style codes: Z (used by no real NHS organisation) and two letters."""
+    alphabet = list("ABCDEFGHJKLMNPQRTVXY")
     codes: list[str] = []
     while len(codes) < count:
-        code = "R" + rng.choice(list("ABCDEFGHJKLMNPQRTVWXY")) + rng.choice(list(alphabet))
+        code = "Z" + rng.choice(alphabet) + rng.choice(alphabet)
         if code not in taken:
             taken.add(code)
             codes.append(code)

@@ -12,6 +12,12 @@ mhlda as (
 
 ),
 
+ae as (
+
+    select * from {{ ref('int_ae_metric_values') }}
+
+),
+
 metrics as (
 
     select * from {{ ref('metric_catalogue') }}
@@ -29,6 +35,8 @@ unioned as (
     select * from community
     union all
     select * from mhlda
+    union all
+    select * from ae
 
 ),
 

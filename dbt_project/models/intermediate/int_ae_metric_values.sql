@@ -1,0 +1,121 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ clear_partition_window() }}",
+    )
+}}
+
+{#- The A&E metrics of the catalogue (collection nhse_ae), one row per provider, month and metric.
+    The 4-hour measures count booked appointments, as NHS England's published performance does.
+    Type 1 metrics are for providers with a type 1 department only; a zero denominator gives no
+    row, so a provider without emergency admissions via A&E has no AE_12HR_DTA value. -#}
+
+with
+
+attendances as (
+
+    select * from {{ ref('stg_nhse__ae_attendances') }}
+    where {{ in_partition_window('period_start') }}
+
+),
+
+totals as (
+
+    select
+        organisation_code,
+        period_start,
+        attendances_type1,
+        attendances_type1 + booked_type1 as type1_attendances,
+        attendances_type1 + booked_type1
+            - over_4hrs_type1 - over_4hrs_booked_type1 as type1_within_4hrs,
+        attendances_type1 + attendances_type2 + attendances_other
+            + booked_type1 + booked_type2 + booked_other as all_attendances,
+        attendances_type1 + attendances_type2 + attendances_other
+            + booked_type1 + booked_type2 + booked_other
+            - over_4hrs_type1 - over_4hrs_type2 - over_4hrs_other
+            - over_4hrs_booked_type1 - over_4hrs_booked_type2 - over_4hrs_booked_other
+            as all_within_4hrs,
+        dta_over_12_hours,
+        emergency_admissions_type1,
+        emergency_admissions_type1 + emergency_admissions_type2
+            + emergency_admissions_other as emergency_admissions,
+        source_file,
+        source_sha256,
+        submitted_at
+
+    from attendances
+
+),
+
+metric_values as (
+
+    select
+        'AE_4HR_ALL' as metric_code,
+        organisation_code,
+        period_start,
+        all_within_4hrs as numerator,
+        all_attendances as denominator,
+        source_file,
+        source_sha256,
+        submitted_at
+    from totals
+
+    union all
+
+    select
+        'AE_4HR_TYPE1' as metric_code,
+        organisation_code,
+        period_start,
+        type1_within_4hrs as numerator,
+        type1_attendances as denominator,
+        source_file,
+        source_sha256,
+        submitted_at
+    from totals
+    where attendances_type1 > 0
+
+    union all
+
+    select
+        'AE_12HR_DTA' as metric_code,
+        organisation_code,
+        period_start,
+        dta_over_12_hours as numerator,
+        emergency_admissions as denominator,
+        source_file,
+        source_sha256,
+        submitted_at
+    from totals
+
+    union all
+
+    select
+        'AE_ADMISSION_CONVERSION' as metric_code,
+        organisation_code,
+        period_start,
+        emergency_admissions_type1 as numerator,
+        type1_attendances as denominator,
+        source_file,
+        source_sha256,
+        submitted_at
+    from totals
+    where attendances_type1 > 0
+
+)
+
+select
+    'nhse_ae' as collection,
+    metric_code,
+    organisation_code,
+    cast(null as varchar) as team_code,
+    'all' as service_line,
+    period_start,
+    cast(numerator as double) as numerator,
+    cast(denominator as double) as denominator,
+    source_file,
+    source_sha256,
+    submitted_at
+
+from metric_values
+where denominator > 0

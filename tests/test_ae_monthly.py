@@ -1,0 +1,296 @@
+"""NHS England's monthly A&E files: the real releases load through the contract and add up to
+their own TOTAL row, bad variants are rejected with located errors, revisions supersede, and the
+demo files keep the published format."""
+
+import csv
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+import pytest
+
+from assets.lake import partition_dir
+from assets.national import ae_file_stem, ae_landing_files, nhse_ae_attendances
+from contracts.ae_monthly import (
+    COUNT_COLUMNS,
+    HEADER,
+    MONTH_NAMES,
+    OUTPUT_COLUMNS,
+    read_ae_monthly,
+)
+from contracts.validation import ContractViolationError
+from orchestration.demo_data.national import write_ae_files
+from orchestration.settings import get_settings
+
+REAL_FILES = [
+    "Monthly-AE-June-2024.csv",
+    "Monthly-AE-July-2024-revised.csv",
+    "Monthly-AE-August-2024.csv",
+    "Monthly-AE-September-2024.csv",
+    "Monthly-AE-October-2024-revised.csv",
+    "Monthly-AE-November-2024-revised.csv",
+    "Monthly-AE-December-2024.csv",
+]
+JUNE = "Monthly-AE-June-2024.csv"
+ATTENDANCES = [c for c in COUNT_COLUMNS.values() if c.startswith(("attendances_", "booked_"))]
+OVER_4HRS = [c for c in COUNT_COLUMNS.values() if c.startswith("over_4hrs_")]
+
+
+@pytest.fixture(scope="module")
+def real_ae(real_data: Path) -> Path:
+    return real_data / "ae_monthly"
+
+
+def _month(name: str) -> str:
+    """'Monthly-AE-June-2024[-revised].csv' -> '2024-06'."""
+    match = re.match(r"Monthly-AE-(\w+?)-(\d{4})", name)
+    assert match, name
+    return f"{match[2]}-{MONTH_NAMES.index(match[1]) + 1:02d}"
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+# (a) the real releases
+
+
+def test_month_labels_map_to_nhs_england_file_names():
+    assert ae_file_stem("2024-06") == "Monthly-AE-June-2024"
+    assert ae_file_stem("2016-12") == "Monthly-AE-December-2016"
+
+
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_a_real_release_loads_and_adds_up_to_its_total_row(real_ae, name):
+    path = real_ae / name
+    frame = read_ae_monthly(path, _month(name))
+
+    rows = _rows(path)
+    header = [column.strip() for column in rows[0]]
+    [total] = [row for row in rows[1:] if row[0].strip().upper() == "TOTAL"]
+    assert list(frame.columns) == OUTPUT_COLUMNS
+    assert len(frame) == len(rows) - 2  # header and TOTAL row
+    assert not frame["organisation_code"].str.upper().eq("TOTAL").any()
+    assert (frame["period"] == _month(name)).all()
+    for published, column in COUNT_COLUMNS.items():
+        assert frame[column].sum() == int(total[header.index(published)]), published
+    for column in ("organisation_code", "parent_org", "organisation_name"):
+        assert frame[column].eq(frame[column].str.strip()).all(), column
+
+
+def test_september_stray_columns_are_dropped(real_ae):
+    header = _rows(real_ae / "Monthly-AE-September-2024.csv")[0]
+    assert len(header) > len(HEADER)  # the blank columns and the stray 'a' are really there
+    frame = read_ae_monthly(real_ae / "Monthly-AE-September-2024.csv", "2024-09")
+    assert list(frame.columns) == OUTPUT_COLUMNS
+
+
+# (b) the published headline figure
+
+
+def test_june_england_four_hour_performance_is_the_published_figure(real_ae):
+    frame = read_ae_monthly(real_ae / JUNE, "2024-06")
+    performance = 1 - frame[OVER_4HRS].to_numpy().sum() / frame[ATTENDANCES].to_numpy().sum()
+    assert round(performance * 100, 1) == 74.6
+
+
+# (c) bad variants, each located by file, line, column and rule
+
+
+def _drop_column(name: str) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        at = rows[0].index(name)
+        for row in rows:
+            del row[at]
+
+    return edit
+
+
+def _set_cell(line: int, name: str, value: str) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        rows[line - 1][rows[0].index(name)] = value
+
+    return edit
+
+
+def _rename(name: str, new: str) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        rows[0][rows[0].index(name)] = new
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "month", "line", "column", "rule"),
+    [
+        (
+            _drop_column("A&E attendances Type 2"),
+            "2024-06",
+            1,
+            "A&E attendances Type 2",
+            "expected column is missing",
+        ),
+        (
+            _rename("Org Code", "Organisation Code"),
+            "2024-06",
+            1,
+            "Org Code",
+            "expected column is missing",
+        ),
+        (
+            _set_cell(3, "A&E attendances Type 1", "lots"),
+            "2024-06",
+            3,
+            "A&E attendances Type 1",
+            "coerce_dtype('int64')",
+        ),
+        (
+            _set_cell(4, "Other emergency admissions", "-3"),
+            "2024-06",
+            4,
+            "Other emergency admissions",
+            "greater_than_or_equal_to(0)",
+        ),
+        (
+            _set_cell(5, "Org Code", "r-1"),
+            "2024-06",
+            5,
+            "Org Code",
+            "not an ODS organisation code",
+        ),
+        (
+            _set_cell(6, "Attendances over 4hrs Type 1", "99999999"),
+            "2024-06",
+            6,
+            "Attendances over 4hrs Type 1",
+            "more attendances over 4 hours than 'A&E attendances Type 1'",
+        ),
+        (lambda rows: None, "2024-07", 2, "Period", "period is not MSitAE-JULY-2024"),
+    ],
+    ids=[
+        "missing column",
+        "renamed header",
+        "text in a count",
+        "negative count",
+        "bad org code",
+        "over 4hrs above attendances",
+        "wrong period",
+    ],
+)
+def test_a_bad_variant_is_rejected_with_a_located_error(
+    real_ae, tmp_path, edit, month, line, column, rule
+):
+    rows = _rows(real_ae / JUNE)
+    edit(rows)
+    path = _write_rows(tmp_path / JUNE, rows)
+    with pytest.raises(ContractViolationError) as excinfo:
+        read_ae_monthly(path, month)
+    first = excinfo.value.violations[0]
+    assert (first.file, first.line, first.column) == (JUNE, line, column)
+    assert first.rule.startswith(rule)
+    assert f"{JUNE}, line {line}, column {column!r}: {rule}" in str(excinfo.value)
+
+
+# (d) revisions
+
+
+def test_a_revised_release_supersedes_the_original(tmp_path):
+    folder = tmp_path / "nhse_ae"
+    folder.mkdir()
+    assert ae_landing_files(tmp_path, "2024-07-01") == []
+    (folder / "Monthly-AE-July-2024.csv").touch()
+    assert ae_landing_files(tmp_path, "2024-07-01") == [folder / "Monthly-AE-July-2024.csv"]
+    (folder / "Monthly-AE-July-2024-revised.csv").touch()
+    (folder / "Monthly-AE-June-2024.csv").touch()
+    assert ae_landing_files(tmp_path, "2024-07-01") == [folder / "Monthly-AE-July-2024-revised.csv"]
+
+
+def _materialize(partition_key: str) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [nhse_ae_attendances],
+        partition_key=partition_key,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+
+
+def test_the_lake_holds_the_revised_release_only(real_ae, home):
+    revised = "Monthly-AE-July-2024-revised.csv"
+    landing = get_settings().landing / "nhse_ae"
+    landing.mkdir(parents=True)
+    shutil.copy(real_ae / revised, landing / revised)
+    original = _rows(real_ae / revised)
+    _set_cell(2, "A&E attendances Type 1", "0")(original)  # an earlier, different release
+    _write_rows(landing / "Monthly-AE-July-2024.csv", original)
+
+    result = _materialize("2024-07-01")
+
+    lake = pd.read_parquet(partition_dir(get_settings().lake, "nhse_ae_attendances", "2024-07"))
+    expected = read_ae_monthly(real_ae / revised, "2024-07")
+    assert (lake["source_file"] == f"nhse_ae/{revised}").all()
+    pd.testing.assert_frame_equal(lake[OUTPUT_COLUMNS], expected, check_dtype=False)
+    [check] = result.get_asset_check_evaluations()
+    assert check.passed
+    assert check.metadata["files_accepted"].value == 1
+
+
+def test_a_bad_release_is_quarantined_and_leaves_no_lake_file(real_ae, home):
+    landing = get_settings().landing / "nhse_ae"
+    landing.mkdir(parents=True)
+    rows = _rows(real_ae / JUNE)
+    _set_cell(3, "A&E attendances Type 1", "lots")(rows)
+    _write_rows(landing / JUNE, rows)
+
+    result = _materialize("2024-06-01")
+
+    assert not (partition_dir(get_settings().lake, "nhse_ae_attendances", "2024-06")).exists()
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed
+    report = get_settings().quarantine / "nhse_ae_attendances" / "period=2024-06"
+    assert (report / f"{JUNE}.violations.json").is_file()
+
+
+# the demo files
+
+
+def test_demo_files_keep_the_published_format_and_are_deterministic(tmp_path):
+    months = ["2024-06", "2024-07"]
+    assert write_ae_files(tmp_path / "a", months, np.random.default_rng(7)) == 2
+    write_ae_files(tmp_path / "b", months, np.random.default_rng(7))
+    june = tmp_path / "a" / "nhse_ae" / "Monthly-AE-June-2024.csv"
+    assert june.read_bytes() == (tmp_path / "b" / "nhse_ae" / june.name).read_bytes()
+
+    rows = _rows(june)
+    assert rows[0] == HEADER
+    assert rows[1][0] == "MSitAE-JUNE-2024" and rows[1][2].endswith(" ")
+    assert rows[-1][:4] == ["TOTAL"] * 4
+    frames = [
+        read_ae_monthly(tmp_path / "a" / "nhse_ae" / f"{ae_file_stem(m)}.csv", m) for m in months
+    ]
+    assert frames[0]["organisation_code"].tolist() == frames[1]["organisation_code"].tolist()
+
+    june_frame = frames[0]
+    trusts = june_frame[june_frame["attendances_type1"] > 0]
+    assert len(trusts) == 20
+    assert trusts["organisation_code"].str.fullmatch(r"Z\d[A-Z]").all()
+    assert trusts["attendances_type1"].between(5_000, 21_000).all()
+    performance = 1 - trusts[OVER_4HRS].sum(axis=1) / trusts[ATTENDANCES].sum(axis=1)
+    assert performance.between(0.60, 0.90).all()
+    walk_ins = june_frame[june_frame["attendances_type1"] == 0]
+    assert len(walk_ins) > 0
+    others = [c for c in ATTENDANCES if c != "attendances_other"]
+    assert (walk_ins[others] == 0).all().all()
+    assert (walk_ins["attendances_other"] > 0).all()
+    totals = june_frame[list(COUNT_COLUMNS.values())].sum()
+    assert [int(value) for value in rows[-1][4:]] == totals.tolist()
