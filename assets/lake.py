@@ -98,7 +98,7 @@ def ingest_partition(
             frame = read(path)
         except ContractViolationError as error:
             result.quarantined[relative] = [replace(v, file=relative) for v in error.violations]
-            _write_quarantine_report(report_dir, path.name, relative, result.quarantined[relative])
+            _write_quarantine_report(report_dir, relative, result.quarantined[relative])
             if log:
                 log.error(f"quarantined {relative}: {error}")
             continue
@@ -112,11 +112,12 @@ def ingest_partition(
     return result
 
 
-def _write_quarantine_report(
-    folder: Path, name: str, relative: str, violations: list[Violation]
-) -> None:
+def _write_quarantine_report(folder: Path, relative: str, violations: list[Violation]) -> None:
+    """One report per rejected file, named after its landing path (two providers may both send
+    an `epr_contacts.csv`)."""
     folder.mkdir(parents=True, exist_ok=True)
     report = {"file": relative, "violations": [v.as_dict() for v in violations]}
+    name = relative.replace("/", "__")
     (folder / f"{name}.violations.json").write_text(json.dumps(report, indent=2))
 
 

@@ -9,7 +9,6 @@ again is a no-op, and changed inputs (a late return) make the next version.
 """
 
 import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
+from assets.pseudonymisation import pseudonymise
 from contracts.metric_catalogue import CATALOGUE_PATH
 from orchestration.calendar import Window, window
 from orchestration.collections import COLLECTIONS, Collection
@@ -63,10 +63,9 @@ def published_versions(published: Path, window_: Window) -> list[Path]:
     return sorted(versions, key=lambda p: int(p.name[1:]))
 
 
-def anonymised_code(organisation_code: str, key: bytes) -> str:
-    """A peer's stable anonymous code: the same in every window, meaningless without the key."""
-    digest = hmac.new(key, f"peer:{organisation_code}".encode(), hashlib.sha256).hexdigest()
-    return f"P{digest[:6].upper()}"
+def anonymised_codes(organisation_codes: pd.Series, key: bytes) -> pd.Series:
+    """Peers' stable anonymous codes: the same in every window, meaningless without the key."""
+    return "P" + pseudonymise(organisation_codes, key, "peer").str[:6].str.upper()
 
 
 def read_window(warehouse: Path, window_: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -132,9 +131,7 @@ def _write_outputs(
     national.to_csv(folder / "national_summary.csv", index=False)
     files = ["national_summary.csv"]
     (folder / "organisations").mkdir()
-    peers = benchmarks.assign(
-        peer_code=benchmarks["organisation_code"].map(lambda code: anonymised_code(code, key))
-    )
+    peers = benchmarks.assign(peer_code=anonymised_codes(benchmarks["organisation_code"], key))
     peer_groups = {
         key: group.sort_values("value")
         for key, group in peers.groupby(["metric_code", "service_line", "period"], sort=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import dbt, indicators, national, publications, reference
+from assets import dbt, indicators, national, operational, publications, reference
 from orchestration.jobs import build_jobs
 from orchestration.schedules import publication_schedules
 
@@ -12,6 +12,7 @@ _modules = dg.Definitions.merge(
     reference.defs,
     indicators.defs,
     national.defs,
+    operational.defs,
     dbt.defs,
     publications.defs,
 )

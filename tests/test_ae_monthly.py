@@ -258,7 +258,7 @@ def test_a_bad_release_is_quarantined_and_leaves_no_lake_file(real_ae, home):
     [check] = result.get_asset_check_evaluations()
     assert not check.passed
     report = get_settings().quarantine / "nhse_ae_attendances" / "period=2024-06"
-    assert (report / f"{JUNE}.violations.json").is_file()
+    assert (report / f"nhse_ae__{JUNE}.violations.json").is_file()
 
 
 # the demo files

@@ -28,6 +28,7 @@ DEMO = DemoConfig(
     community_start="2024-03",
     mhlda_start="2024-04",
     ae_start="2024-03",
+    operational_start="2024-05",
     last_month="2024-06",
 )
 REAL_JUNE_AE = "Monthly-AE-June-2024.csv"
@@ -237,3 +238,73 @@ def test_a_report_names_its_own_organisation_and_no_peer(built):
             if peer.organisation_code != own:
                 assert peer.organisation_name not in text
                 assert not re.search(rf"\b{peer.organisation_code}\b", text), peer
+
+
+DIGIT_RUNS = re.compile(r"(?<!\d)\d{10}(?!\d)")
+# a number standing on its own, not ten digits inside a hex key or pseudonym
+TEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{10}(?![0-9A-Za-z])")
+
+
+def _nhs_numbers(text: str) -> set[str]:
+    """10-digit numbers whose modulus 11 check digit is right (weights 10..2 on digits 1..9)."""
+    found = set()
+    for number in TEN_DIGITS.findall(text):
+        remainder = sum(int(d) * w for d, w in zip(number[:9], range(10, 1, -1), strict=True)) % 11
+        check = (11 - remainder) % 11
+        if check != 10 and check == int(number[9]):
+            found.add(number)
+    return found
+
+
+def _text_of(path: Path) -> str:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).astype(str).to_csv()
+    if path.suffix == ".duckdb":
+        with duckdb.connect(str(path), read_only=True) as connection:
+            tables = connection.sql(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+            return "".join(
+                connection.sql(f'select * from "{schema}"."{table}"').df().astype(str).to_csv()
+                for schema, table in tables
+            )
+    return path.read_bytes().decode("latin-1")
+
+
+def test_no_nhs_number_appears_anywhere_in_the_home_but_landing(built):
+    """Two scans. Every file outside landing/ (lake, quarantine, mart, publications, Dagster's
+    run storage and logs) must hold none of the NHS numbers the extracts carried. The data
+    outputs must hold no 10-digit number passing the check digit at all; run storage is spared
+    that second scan because epoch timestamps are 10-digit numbers too."""
+    home = built["home"]
+    submitted = set().union(
+        *(_nhs_numbers(p.read_text()) for p in (home / "landing" / "operational").rglob("*.csv"))
+    )
+    assert len(submitted) > 100  # the scan finds them where they are allowed
+    data_outputs = ("lake", "quarantine", "published", "warehouse.duckdb")
+    scanned = 0
+    for path in home.rglob("*"):
+        parts = path.relative_to(home).parts
+        if not path.is_file() or parts[0] == "landing":
+            continue
+        text = _text_of(path)
+        assert not submitted & set(DIGIT_RUNS.findall(text)), f"{path.relative_to(home)} leaks"
+        if parts[0] in data_outputs:
+            assert not _nhs_numbers(text), f"{path.relative_to(home)} holds NHS numbers"
+        scanned += 1
+    assert scanned > 100
+
+
+def test_operational_metrics_exist_per_team_and_per_provider(built):
+    values = built["first"]["fct_metric_value"]
+    operational = values[values["collection"] == "operational"]
+    for metric in ("OP_DNA_RATE", "OP_CONTACTS_PER_SHIFT_DAY", "OP_HOME_VISIT_SHARE"):
+        rows = operational[operational["metric_code"] == metric]
+        providers = rows[rows["team_code"].isna()]
+        teams = rows[rows["team_code"].notna()]
+        assert providers["organisation_code"].nunique() >= 5, metric
+        assert len(teams) > len(providers), metric
+        summed = teams.groupby(["organisation_code", "period_start"])[["numerator", "denominator"]]
+        by_provider = providers.set_index(["organisation_code", "period_start"])
+        totals = summed.sum().loc[by_provider.index]
+        assert by_provider["numerator"].to_numpy() == pytest.approx(totals["numerator"].to_numpy())

@@ -15,7 +15,10 @@ import numpy as np
 from orchestration.calendar import window
 from orchestration.demo_data.indicators import write_community_returns, write_mhlda_returns
 from orchestration.demo_data.national import write_ae_files
+from orchestration.demo_data.operational import write_operational_extracts
 from orchestration.demo_data.organisations import make_register, write_register
+
+OPERATIONAL_PROVIDERS = 6  # community providers that also send raw EPR and eRoster extracts
 
 
 @dataclass(frozen=True)
@@ -61,4 +64,13 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
         if window("nhse_ae", f"{month}-01").closes_on <= now.date()
     ]
     counts["nhse_ae"] = write_ae_files(landing, published, rng)
+    community = register.loc[
+        register["organisation_type"] == "community_provider", "organisation_code"
+    ]
+    counts["operational"] = write_operational_extracts(
+        landing,
+        list(community[:OPERATIONAL_PROVIDERS]),
+        months_between(config.operational_start, last),
+        rng,
+    )
     return counts

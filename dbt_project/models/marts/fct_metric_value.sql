@@ -18,6 +18,12 @@ ae as (
 
 ),
 
+operational as (
+
+    select * from {{ ref('int_operational_metric_values') }}
+
+),
+
 metrics as (
 
     select * from {{ ref('metric_catalogue') }}
@@ -37,6 +43,8 @@ unioned as (
     select * from mhlda
     union all
     select * from ae
+    union all
+    select * from operational
 
 ),
 
