@@ -4,7 +4,14 @@ A deliberate change of lineage, groups or partitions is accepted with `make snap
 difference fails here before it reaches the UI.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import dagster as dg
+
+ROOT = Path(__file__).parents[1]
 
 
 def _partitions(partitions_def: dg.PartitionsDefinition | None) -> str:
@@ -44,6 +51,21 @@ def test_definitions_load(home):
     graph = defs.resolve_asset_graph()
     assert graph.get_all_asset_keys()
     assert defs.resolve_job_def("monthly_refresh_job")
+
+
+def test_the_workspace_loads_as_dagster_dev_loads_it(home):
+    """`dagster dev -w workspace.yaml` loads the module in its own process and refuses, for one,
+    a module holding two Definitions objects: validate it the same way."""
+    dagster = Path(sys.executable).parent / "dagster"
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT,
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_asset_graph_matches_snapshot(home, snapshot):

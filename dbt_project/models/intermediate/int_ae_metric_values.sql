@@ -48,59 +48,31 @@ totals as (
 
 ),
 
+{#- metric code: (numerator, denominator, only for providers with a type 1 department) -#}
+{%- set metrics = {
+    'AE_4HR_ALL': ('all_within_4hrs', 'all_attendances', false),
+    'AE_4HR_TYPE1': ('type1_within_4hrs', 'type1_attendances', true),
+    'AE_12HR_DTA': ('dta_over_12_hours', 'emergency_admissions', false),
+    'AE_ADMISSION_CONVERSION': ('emergency_admissions_type1', 'type1_attendances', true),
+} %}
+
 metric_values as (
 
+    {% for metric_code, definition in metrics.items() %}
+    {%- set numerator, denominator, type1_only = definition %}
     select
-        'AE_4HR_ALL' as metric_code,
+        '{{ metric_code }}' as metric_code,
         organisation_code,
         period_start,
-        all_within_4hrs as numerator,
-        all_attendances as denominator,
+        {{ numerator }} as numerator,
+        {{ denominator }} as denominator,
         source_file,
         source_sha256,
         submitted_at
     from totals
-
-    union all
-
-    select
-        'AE_4HR_TYPE1' as metric_code,
-        organisation_code,
-        period_start,
-        type1_within_4hrs as numerator,
-        type1_attendances as denominator,
-        source_file,
-        source_sha256,
-        submitted_at
-    from totals
-    where attendances_type1 > 0
-
-    union all
-
-    select
-        'AE_12HR_DTA' as metric_code,
-        organisation_code,
-        period_start,
-        dta_over_12_hours as numerator,
-        emergency_admissions as denominator,
-        source_file,
-        source_sha256,
-        submitted_at
-    from totals
-
-    union all
-
-    select
-        'AE_ADMISSION_CONVERSION' as metric_code,
-        organisation_code,
-        period_start,
-        emergency_admissions_type1 as numerator,
-        type1_attendances as denominator,
-        source_file,
-        source_sha256,
-        submitted_at
-    from totals
-    where attendances_type1 > 0
+    {% if type1_only %}where attendances_type1 > 0{% endif %}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 )
 
