@@ -1,4 +1,4 @@
-"""Pseudonyms for patient and staff identifiers, and the NHS number check digit.
+"""Pseudonyms for patient and staff identifiers, and for peers in published reports.
 
 A pseudonym is a keyed HMAC-SHA256 of the identifier, so it is stable (the same patient links
 across months and providers) yet cannot be reversed or recomputed without the key, unlike a plain
@@ -11,12 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-import numpy as np
 import pandas as pd
 
 DOMAINS = frozenset({"nhs_number", "patient", "staff", "peer"})
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits, far beyond any collision among NHS numbers
-NHS_NUMBER_WEIGHTS = np.arange(10, 1, -1)  # weights of the first nine digits: 10 down to 2
 
 
 def pseudonymise(values: pd.Series, key: bytes, domain: str) -> pd.Series:
@@ -36,16 +34,3 @@ def pseudonymise(values: pd.Series, key: bytes, domain: str) -> pd.Series:
     present = values.dropna().astype(str)
     mapping = {value: pseudonym(value) for value in present.unique()}
     return present.map(mapping).reindex(values.index).astype("str")
-
-
-def nhs_check_digits(first_nine: np.ndarray) -> np.ndarray:
-    """Modulus 11 check digits of rows of nine digits; 10 means the stem has no valid number."""
-    return (11 - (first_nine @ NHS_NUMBER_WEIGHTS) % 11) % 11
-
-
-def is_valid_nhs_number(s: str) -> bool:
-    """Ten digits whose last is the modulus 11 check digit of the first nine."""
-    if len(s) != 10 or not (s.isascii() and s.isdigit()):
-        return False
-    first_nine = np.array([int(c) for c in s[:9]])
-    return int(nhs_check_digits(first_nine)) == int(s[9])

@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/pipeline_stages.py [--last-month YYYY-MM] [--keep]
 
 Stages: demo data generation, the monthly and quarterly single-run backfills (lake assets and
-partitioned dbt models), the mart refresh, publication of every closed window. Each stage runs
+partitioned dbt models), the mart refresh, publication of every closed window; and, beside the
+mart, the Community Indicators peer statistics as one bare DuckDB query over the lake, the
+baseline the mart's overhead is judged against. Each stage runs
 in this process exactly as `peerbench demo` runs it; peak memory is the process's own maximum
 resident set so far (ru_maxrss).
 """
@@ -45,6 +47,27 @@ def _rows_in_mart(warehouse: Path) -> str:
             for table in ("fct_metric_value", "fct_benchmark")
         }
     return ", ".join(f"{table} {count:,}" for table, count in counts.items())
+
+
+BARE_DUCKDB_BENCHMARK = """
+    with returns as (
+        select *, dense_rank() over (
+            partition by organisation_code, period order by submitted_at desc, source_file desc
+        ) as submission_rank
+        from read_parquet('{lake}/community_indicator_returns/*/*.parquet')
+    ),
+    catalogue as (select * from read_csv('{catalogue}')),
+    valued as (
+        select r.metric_code, r.period, r.organisation_code,
+               r.numerator / nullif(r.denominator, 0) * c.multiplier as value
+        from returns as r join catalogue as c using (metric_code)
+        where submission_rank = 1
+    )
+    select metric_code, period, count(*) as n, avg(value) as mean, min(value) as lowest,
+           quantile_cont(value, 0.25) as lower_quartile, median(value) as median,
+           quantile_cont(value, 0.75) as upper_quartile, max(value) as highest
+    from valued group by metric_code, period
+"""
 
 
 def main() -> None:
@@ -109,6 +132,15 @@ def main() -> None:
         "mart refresh",
         lambda: run_job(defs, "mart_refresh_job", instance),
         lambda _: _rows_in_mart(home / "warehouse.duckdb"),
+    )
+    stage(
+        "bare DuckDB, same statistics",
+        lambda: duckdb.sql(
+            BARE_DUCKDB_BENCHMARK.format(
+                lake=home / "lake", catalogue=ROOT / "seeds" / "metric_catalogue.csv"
+            )
+        ).df(),
+        lambda frame: f"{len(frame):,} community metric-months (one query over the lake)",
     )
     stage(
         "publish closed windows",

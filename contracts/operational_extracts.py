@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from assets.pseudonymisation import is_valid_nhs_number
+from contracts.nhs_number import is_valid_nhs_number
 from contracts.validation import RowRule, read_csv_text, validate
 
 IDENTIFIERS = ("nhs_number", "patient_id", "staff_id")

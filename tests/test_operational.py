@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from assets.operational import epr_contacts, eroster_shifts
-from assets.pseudonymisation import is_valid_nhs_number, pseudonymise
+from assets.pseudonymisation import pseudonymise
+from contracts.nhs_number import is_valid_nhs_number
 from contracts.operational_extracts import read_epr_contacts, read_eroster_shifts
 from contracts.validation import ContractViolationError
 from orchestration.demo_data.operational import write_operational_extracts

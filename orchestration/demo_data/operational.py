@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assets.pseudonymisation import nhs_check_digits
+from contracts.nhs_number import nhs_check_digits
 
 # team kind: (home share of face-to-face contacts, weekend working rate)
 TEAM_KINDS = {

@@ -1,0 +1,18 @@
+"""The NHS number: ten digits, the last a modulus 11 check digit over the first nine."""
+
+import numpy as np
+
+NHS_NUMBER_WEIGHTS = np.arange(10, 1, -1)  # weights of the first nine digits: 10 down to 2
+
+
+def nhs_check_digits(first_nine: np.ndarray) -> np.ndarray:
+    """Modulus 11 check digits of rows of nine digits; 10 means the stem has no valid number."""
+    return (11 - (first_nine @ NHS_NUMBER_WEIGHTS) % 11) % 11
+
+
+def is_valid_nhs_number(s: str) -> bool:
+    """Ten digits whose last is the modulus 11 check digit of the first nine."""
+    if len(s) != 10 or not (s.isascii() and s.isdigit()):
+        return False
+    first_nine = np.array([int(c) for c in s[:9]])
+    return int(nhs_check_digits(first_nine)) == int(s[9])
