@@ -37,13 +37,13 @@ def _rows_in_lake(lake: Path) -> int:
     paths = ", ".join(f"'{f}'" for f in files)
     return duckdb.sql(
         f"select count(*) from read_parquet([{paths}], union_by_name = true)"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def _rows_in_mart(warehouse: Path) -> str:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         counts = {
-            table: connection.sql(f"select count(*) from marts.{table}").fetchone()[0]
+            table: connection.sql(f"select count(*) from marts.{table}").fetchall()[0][0]
             for table in ("fct_metric_value", "fct_benchmark")
         }
     return ", ".join(f"{table} {count:,}" for table, count in counts.items())

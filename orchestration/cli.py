@@ -11,8 +11,12 @@ import time
 import warnings
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from orchestration.settings import PSEUDONYM_KEY_ENV, Settings, get_settings
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 QUERY_HINT = (
     ".venv/bin/python -c \"import duckdb; duckdb.connect('{warehouse}', read_only=True)"
@@ -36,9 +40,9 @@ def _use_local_key(settings: Settings, create: bool) -> None:
         os.environ[PSEUDONYM_KEY_ENV] = settings.key_file.read_text().strip()
 
 
-def _instance(settings: Settings):
+def _instance(settings: Settings) -> DagsterInstance:
     """The Dagster instance in the home folder (unless DAGSTER_HOME says otherwise)."""
-    import dagster as dg
+    from dagster import DagsterInstance
 
     home = os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
     os.makedirs(home, exist_ok=True)
@@ -46,7 +50,7 @@ def _instance(settings: Settings):
     if not os.path.exists(config):
         with open(config, "w") as handle:
             handle.write("telemetry:\n  enabled: false\n")
-    return dg.DagsterInstance.get()
+    return DagsterInstance.get()
 
 
 def prepare(_: argparse.Namespace) -> int:
