@@ -104,7 +104,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         results.append((name, rows(outcome), seconds, peak))
-        print(f"{name:28} {seconds:8.1f} s  {peak:7.0f} MiB  {results[-1][1]}", flush=True)
+        print(f"{name:28} {seconds:8.2f} s  {peak:7.0f} MiB  {results[-1][1]}", flush=True)
 
     def refresh(job: str, partitions_def) -> None:
         keys = partition_keys_between(partitions_def, "2020-04-01", f"{last}-01", now)
@@ -151,7 +151,7 @@ def main() -> None:
         ),
     )
     total = sum(seconds for _, _, seconds, _ in results)
-    print(f"{'total':28} {total:8.1f} s")
+    print(f"{'total':28} {total:8.2f} s")
     if not args.keep:
         shutil.rmtree(home)
 

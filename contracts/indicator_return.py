@@ -8,6 +8,7 @@ The rules come from the metric catalogue, so a metric added there is accepted wi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +29,10 @@ def return_columns(collection: str) -> list[str]:
     return ["organisation_code", "period", *service_line, "metric_code", "numerator", "denominator"]
 
 
-def indicator_return_schema(collection: str, periods: Iterable[str]) -> pa.DataFrameSchema:
-    """The schema for one collection's returns covering `periods` (labels such as '2024-06')."""
+@cache
+def indicator_return_schema(collection: str, periods: tuple[str, ...]) -> pa.DataFrameSchema:
+    """The schema for one collection's returns covering `periods` (labels such as '2024-06');
+    built once per window, not once per file."""
     catalogue = metric_catalogue().set_index("metric_code")
     metrics = catalogue[catalogue["collection"] == collection]
     with_lines = collection in COLLECTIONS_WITH_SERVICE_LINES
@@ -64,6 +67,7 @@ def indicator_return_schema(collection: str, periods: Iterable[str]) -> pa.DataF
     )
 
 
+@cache
 def indicator_return_rules(collection: str) -> list[RowRule]:
     """Rules across a row's columns, read from the catalogue entry of the row's metric."""
     catalogue = metric_catalogue().set_index("metric_code")
@@ -119,6 +123,6 @@ def read_indicator_return(path: Path, collection: str, periods: Iterable[str]) -
     frame.columns = [str(column).strip().lower() for column in frame.columns]
     for column in frame.columns.intersection(KEY_TEXT_COLUMNS):
         frame[column] = frame[column].str.strip()
-    schema = indicator_return_schema(collection, periods)
+    schema = indicator_return_schema(collection, tuple(periods))
     coerced = validate(frame, schema, path, row_rules=indicator_return_rules(collection))
     return coerced[return_columns(collection)]
