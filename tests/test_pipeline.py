@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from assets.publications import publish_window
 from orchestration.calendar import window
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
+from orchestration.settings import Settings
 
 CATALOGUE = Path(__file__).parents[1] / "seeds" / "metric_catalogue.csv"
 DEMO = DemoConfig(
@@ -222,6 +224,35 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
     summary = pd.read_csv(folder / "national_summary.csv")
     assert len(summary) == 12  # one row per community metric
     assert {"organisation_code", "value"}.isdisjoint(summary.columns)
+
+
+def test_publishing_unchanged_inputs_again_writes_no_new_version(built):
+
+    settings = Settings(home=built["home"], real_data_dir=Path("."))
+    june = window("community_indicators", "2024-06-01")
+    first = (built["home"] / "published" / "community_indicators" / "2024-06" / "v1").stat()
+    folder = publish_window(settings.warehouse, settings.published, june, b"k" * 32)
+    assert folder == settings.published / "community_indicators" / "2024-06" / "v1"
+    assert folder.stat().st_mtime_ns == first.st_mtime_ns
+    assert not (folder.parent / "v2").exists()
+
+
+def test_changed_inputs_make_the_next_version_and_keep_the_last(built, tmp_path):
+    published = tmp_path / "published"
+    shutil.copytree(
+        built["home"] / "published" / "community_indicators", published / "community_indicators"
+    )
+    v1 = published / "community_indicators" / "2024-06" / "v1"
+    manifest = json.loads((v1 / "manifest.json").read_text())
+    manifest["input_digest"] = "inputs as they were before a late return"
+    (v1 / "manifest.json").write_text(json.dumps(manifest))
+
+    june = window("community_indicators", "2024-06-01")
+    folder = publish_window(built["home"] / "warehouse.duckdb", published, june, b"k" * 32)
+
+    assert folder == v1.parent / "v2"
+    assert json.loads((folder / "manifest.json").read_text())["version"] == 2
+    assert json.loads((v1 / "manifest.json").read_text()) == manifest
 
 
 def test_a_report_names_its_own_organisation_and_no_peer(built):
