@@ -9,11 +9,13 @@ submission time is still in the future is not written: it has not arrived yet.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from contracts.metric_catalogue import metric_catalogue
 from orchestration.partitions import quarter_label
 
 # metric: (denominator per 100,000 population per month, lowest and highest organisation rate)
@@ -56,20 +58,6 @@ MHLDA_LINES = {
     "MH_CASELOAD": ("adult_community", "cyp_community"),
 }
 CYP_SHARE = 0.25  # children and young people's services are smaller than adult ones
-MULTIPLIERS = {"percent": 100, "per_1000": 1_000, "per_10000": 10_000, "per_100000": 100_000}
-METRIC_MULTIPLIER = {
-    "CI_REFERRALS": 10_000,
-    "CI_PRESSURE_ULCERS": 1_000,
-    "CI_MORTALITY": 1_000,
-    "CI_LENGTH_OF_STAY": 1,
-    "CI_FALLS": 1_000,
-    "MH_ADMISSIONS": 100_000,
-    "MH_LENGTH_OF_STAY": 1,
-    "MH_RESTRAINT": 1_000,
-    "MH_INCIDENTS": 10_000,
-    "MH_CONTACTS": 100_000,
-    "MH_CASELOAD": 100_000,
-}
 MISSING, LATE, RESUBMITTED = 0.04, 0.05, 0.02
 
 
@@ -82,15 +70,22 @@ def _levels(rng: np.random.Generator, codes: list[str], metrics: dict) -> dict:
     }
 
 
+@cache
+def _catalogue_entry(metric: str) -> tuple[float, str]:
+    """The metric's multiplier and unit, from the catalogue the platform values returns with."""
+    definition = metric_catalogue().set_index("metric_code").loc[metric]
+    return float(definition["multiplier"]), str(definition["unit"])
+
+
 def _row(rng, metrics, levels, code, metric, population, month_index, scale=1.0):
     per_100k, low, high = metrics[metric]
     level, drift = levels[(code, metric)]
     rate = level + drift * month_index + rng.normal(0, (high - low) * 0.04)
     rate = float(np.clip(rate, low * 0.8, high if high <= 100 else high * 1.2))
     denominator = max(1, round(population / 100_000 * per_100k * scale * rng.uniform(0.95, 1.05)))
-    multiplier = METRIC_MULTIPLIER.get(metric, 100)
+    multiplier, unit = _catalogue_entry(metric)
     numerator = round(denominator * rate / multiplier)
-    if multiplier == 100:
+    if unit == "percent":
         numerator = min(numerator, denominator)
     return numerator, denominator
 
