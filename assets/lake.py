@@ -1,47 +1,64 @@
-"""The lake: Parquet, one file per dataset and period, written atomically; and quarantine reports.
+"""The lake: landing files judged by their contract a partition at a time, then Parquet.
 
-A partition is written to a temporary file beside its final place and renamed over it, so a
-re-run replaces it exactly and a failed run leaves the previous file (or nothing) behind.
+For each partition, every landing file of the source is validated in one set-wise pass
+(`contracts.validation`), after the checks that need the file name: the submitter it names
+must be a member of the collection for the period, and its stamp may not be in the future. A bad
+file is quarantined whole with every located violation; the others are kept. The partition's
+accepted rows are written to a temporary file beside their final place and renamed over it, so
+a re-run replaces them exactly and a failed run leaves the previous file. A partition where no
+file was accepted keeps its previous file: an empty or broken upload never deletes data.
+
+Each partition also records its landing files (`lake/submissions/`): status (accepted,
+superseded, quarantined), rows, first error and the file's fingerprint, which tells a later
+refresh whether anything changed.
 """
 
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
-from contracts.validation import ContractViolationError, Violation
+from contracts.validation import (
+    FILE_COLUMN,
+    Violation,
+    mask_identifiers,
+    validate_files,
+)
+from orchestration.registry import LandingFile, Source, scan_landing
 
 PARTITION_FILE = "data.parquet"
-SUBMISSION_NAME = re.compile(r"^(?P<org>[A-Z0-9]{3,5})_(?P<stamp>\d{8}T\d{4})\.csv$")
+SUBMISSIONS = "submissions"
+# (source, period) -> SQL over the accepted rows (`accepted`) and their files (`meta`)
+LakeSelect = Callable[[Source, str], str]
+
+
+STATIC_PERIOD = "current"  # the one "period" of an unpartitioned source (the register)
 
 
 def partition_dir(lake: Path, dataset: str, period: str) -> Path:
+    if period == STATIC_PERIOD:
+        return lake / dataset
     return lake / dataset / f"period={period}"
 
 
-def write_atomically(frame: pd.DataFrame, folder: Path) -> Path | None:
-    """Replace `folder`'s Parquet file atomically; an empty frame removes the folder."""
-    if frame.empty:
-        shutil.rmtree(folder, ignore_errors=True)
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=".parquet")
-    os.close(handle)
-    try:
-        frame.to_parquet(temporary, index=False)
-        os.replace(temporary, folder / PARTITION_FILE)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-    return folder / PARTITION_FILE
+def write_frame(frame: pd.DataFrame, folder: Path) -> Path:
+    """A small frame computed in Python (the window calendar) written atomically."""
+    with duckdb.connect() as connection:
+        connection.register("frame", frame)
+        return copy_to_parquet(connection, "select * from frame", folder)
+
+
+def submissions_dir(lake: Path, dataset: str, period: str) -> Path:
+    return lake / SUBMISSIONS / f"dataset={dataset}" / f"period={period}"
 
 
 def file_sha256(path: Path) -> str:
@@ -52,149 +69,342 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def submitted_at(path: Path) -> datetime:
-    """When a return was submitted: the stamp in `<ORG>_<YYYYMMDDTHHMM>.csv`, else its mtime."""
-    match = SUBMISSION_NAME.match(path.name)
-    if match:
-        return datetime.strptime(match["stamp"], "%Y%m%dT%H%M")
-    return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+def copy_to_parquet(connection: duckdb.DuckDBPyConnection, query: str, folder: Path) -> Path:
+    """Write the query's rows to `folder/data.parquet` atomically (temporary file, rename)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=".parquet")
+    os.close(handle)
+    try:
+        connection.execute(f"copy ({query}) to '{temporary}' (format parquet)")
+        os.replace(temporary, folder / PARTITION_FILE)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return folder / PARTITION_FILE
+
+
+def pseudonym_key_table(connection: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """The HMAC key's inner and outer pads as a one-row table, so SQL can compute keyed
+    pseudonyms without the key ever appearing in a statement's text."""
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\0")
+    pads = pd.DataFrame(
+        {"ipad": [bytes(b ^ 0x36 for b in block)], "opad": [bytes(b ^ 0x5C for b in block)]}
+    )
+    connection.register("_pads", pads)
+    connection.execute("create or replace temporary table _pseudonym_key as select * from _pads")
+    connection.unregister("_pads")
+
+
+def pseudonym_sql(value: str, domain: str) -> str:
+    """HMAC-SHA256(key, domain || 0x1F || value), first 32 hex digits: the same pseudonym as
+    `assets.pseudonymisation.pseudonymise`, computed in SQL. Needs `_pseudonym_key` in scope."""
+    message = f"encode('{domain}' || chr(31) || {value})"
+    inner = f"unhex(sha256(_pseudonym_key.ipad || {message}))"
+    return (
+        f"case when {value} is not null then left(sha256(_pseudonym_key.opad || {inner}), 32) end"
+    )
 
 
 @dataclass
-class PartitionIngest:
-    """What reading one partition's landing files gave: the accepted rows and the rejects."""
+class PartitionOutcome:
+    """What one partition's ingest did."""
 
-    dataset: str
+    source: str
     period: str
-    frames: list[pd.DataFrame] = field(default_factory=list)
-    accepted: list[str] = field(default_factory=list)
-    quarantined: dict[str, list[Violation]] = field(default_factory=dict)
+    rows: int = 0
+    kept_previous: bool = False
+    statuses: dict[str, str] = field(default_factory=dict)  # landing file -> status
+    violations: dict[str, list[Violation]] = field(default_factory=dict)
 
     @property
-    def frame(self) -> pd.DataFrame:
-        return pd.concat(self.frames, ignore_index=True) if self.frames else pd.DataFrame()
+    def quarantined(self) -> dict[str, list[Violation]]:
+        return {f: v for f, v in self.violations.items() if v}
+
+
+def _file_checks(
+    file: LandingFile, register: pd.DataFrame | None, now: datetime
+) -> list[Violation]:
+    """The rules a file name answers: a stamp in the past, a submitter who is a member."""
+    source, found = file.source, []
+    if file.stamp is not None and file.stamp > now:
+        rule = f"submission stamp {file.stamp:%Y-%m-%d %H:%M} is later than now: refused"
+        found.append(Violation(file.relative, None, None, rule))
+    if source.submitters:
+        if register is None:
+            rule = "no organisation register has been accepted: submitters cannot be checked"
+            found.append(Violation(file.relative, None, None, rule))
+        elif not _is_member(register, file, source):
+            collection = source.collection or source.name
+            rule = (
+                f"{file.submitter} is not a member of {collection} in the organisation "
+                f"register for {file.period}"
+            )
+            found.append(Violation(file.relative, None, None, rule))
+    return found
+
+
+def _is_member(register: pd.DataFrame, file: LandingFile, source: Source) -> bool:
+    rows = register[register["organisation_code"] == file.submitter]
+    if rows.empty or rows.iloc[0]["organisation_type"] not in source.submitters:
+        return False
+    row = rows.iloc[0]
+    first, last = min(_months(file)), max(_months(file))
+    starts, ends = row.get("member_from"), row.get("member_to")
+    return (pd.isna(starts) or starts <= last) and (pd.isna(ends) or ends >= first)
+
+
+def _months(file: LandingFile) -> list[str]:
+    from orchestration.registry import partition_key_of
+
+    return file.source.months(partition_key_of(file.source, file.period))
+
+
+def read_register(lake: Path) -> pd.DataFrame | None:
+    path = lake / "organisations" / PARTITION_FILE
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def _statuses(accepted: Sequence[LandingFile], source: Source, landing: Path) -> dict[str, str]:
+    """Accepted files that count, and those a later file supersedes: the latest return of each
+    submitter (by stamp), or the latest release of a national file (revised, then newest)."""
+    if source.keep == "latest_release":
+        ranked = sorted(
+            accepted, key=lambda f: (f.release, (landing / f.relative).stat().st_mtime_ns)
+        )
+        winners = {ranked[-1].relative} if ranked else set()
+    else:
+        latest: dict[str | None, LandingFile] = {}
+        for file in accepted:
+            best = latest.get(file.submitter)
+            if best is None or (file.stamp or datetime.min, file.relative) > (
+                best.stamp or datetime.min,
+                best.relative,
+            ):
+                latest[file.submitter] = file
+        winners = {f.relative for f in latest.values()}
+    return {f.relative: "accepted" if f.relative in winners else "superseded" for f in accepted}
 
 
 def ingest_partition(
-    files: Iterable[Path],
-    read: Callable[[Path], pd.DataFrame],
+    connection: duckdb.DuckDBPyConnection,
+    source: Source,
+    period: str,
+    files: Sequence[LandingFile],
+    lake_select: LakeSelect,
     *,
     landing: Path,
+    lake: Path,
     quarantine: Path,
-    dataset: str,
-    period: str,
-    log: dg.DagsterLogManager | None = None,
-) -> PartitionIngest:
-    """Read each file through its contract; a bad file is quarantined whole, the rest kept.
-
-    Accepted rows carry their lineage: the landing path, its SHA-256 and submission time.
-    """
-    result = PartitionIngest(dataset, period)
-    report_dir = quarantine / dataset / f"period={period}"
-    shutil.rmtree(report_dir, ignore_errors=True)  # a re-run reports afresh
-    for path in sorted(files):
-        relative = path.relative_to(landing).as_posix()
-        try:
-            frame = read(path)
-        except ContractViolationError as error:
-            result.quarantined[relative] = [replace(v, file=relative) for v in error.violations]
-            _write_quarantine_report(report_dir, relative, result.quarantined[relative])
-            if log:
-                log.error(f"quarantined {relative}: {error}")
-            continue
-        frame = frame.assign(
-            source_file=relative,
-            source_sha256=file_sha256(path),
-            submitted_at=pd.Timestamp(submitted_at(path)),
+    register: pd.DataFrame | None,
+    now: datetime,
+) -> PartitionOutcome:
+    """Validate one partition's landing files together and write what passes to the lake."""
+    outcome = PartitionOutcome(source.name, period)
+    checked = {f.relative: _file_checks(f, register, now) for f in files}
+    readable = {f.relative: landing / f.relative for f in files if not checked[f.relative]}
+    validated = validate_files(
+        connection,
+        readable,
+        source.contract(period),
+        submitters={f.relative: f.submitter or "" for f in files},
+        table="accepted",
+    )
+    outcome.violations = {**checked, **validated.violations}
+    accepted_files = [f for f in files if not outcome.violations[f.relative]]
+    outcome.statuses = {f.relative: "quarantined" for f in files if outcome.violations[f.relative]}
+    outcome.statuses |= _statuses(accepted_files, source, landing)
+    meta = _file_meta(files, landing, outcome, validated.rows)
+    connection.register("meta", meta)
+    counted = [f.relative for f in accepted_files if outcome.statuses[f.relative] == "accepted"]
+    keep = counted if source.keep == "latest_release" else [f.relative for f in accepted_files]
+    connection.execute(
+        f"delete from accepted where {FILE_COLUMN} not in (select unnest(?::varchar[]))", [keep]
+    )
+    outcome.rows = connection.execute("select count(*) from accepted").fetchall()[0][0]
+    if outcome.rows:
+        copy_to_parquet(
+            connection, lake_select(source, period), partition_dir(lake, source.name, period)
         )
-        result.frames.append(frame)
-        result.accepted.append(relative)
-    return result
+    else:
+        outcome.kept_previous = partition_dir(lake, source.name, period).exists()
+    _write_quarantine_reports(quarantine, source.name, period, outcome.quarantined)
+    copy_to_parquet(
+        connection,
+        f"select * exclude ({FILE_COLUMN}) from meta",
+        submissions_dir(lake, source.name, period),
+    )
+    connection.unregister("meta")
+    connection.execute("drop table accepted")
+    return outcome
 
 
-def _write_quarantine_report(folder: Path, relative: str, violations: list[Violation]) -> None:
-    """One report per rejected file, named after its landing path (two providers may both send
-    an `epr_contacts.csv`)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    report = {"file": relative, "violations": [v.as_dict() for v in violations]}
-    name = relative.replace("/", "__")
-    (folder / f"{name}.violations.json").write_text(json.dumps(report, indent=2))
+def _file_meta(
+    files: Sequence[LandingFile], landing: Path, outcome: PartitionOutcome, rows: dict[str, int]
+) -> pd.DataFrame:
+    """One row per landing file: its lineage for the lake rows, and its submission record."""
+    records = []
+    for file in files:
+        path = landing / file.relative
+        stat = path.stat()
+        found = outcome.violations[file.relative]
+        records.append(
+            {
+                "dataset": outcome.source,
+                "period": outcome.period,
+                "source_file": file.relative,
+                "source_sha256": file_sha256(path),
+                "submitter": file.submitter,
+                "submitted_at": file.stamp or datetime.fromtimestamp(stat.st_mtime),
+                "status": outcome.statuses[file.relative],
+                "rows": rows.get(file.relative, 0),
+                "violations": len(found),
+                "first_error": str(found[0]) if found else None,
+                "fingerprint": f"{stat.st_size}:{stat.st_mtime_ns}",
+            }
+        )
+    frame = pd.DataFrame(records)
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"]).astype("datetime64[us]")
+    frame[FILE_COLUMN] = frame["source_file"]
+    return frame
 
 
-def contract_check(ingests: list[PartitionIngest], asset_key: dg.AssetKey) -> dg.AssetCheckResult:
+def _write_quarantine_reports(
+    quarantine: Path, dataset: str, period: str, rejected: dict[str, list[Violation]]
+) -> None:
+    """One report per rejected file, named after its landing path; a re-run reports afresh."""
+    folder = quarantine / dataset / f"period={period}"
+    shutil.rmtree(folder, ignore_errors=True)
+    for relative, violations in rejected.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        report = {
+            "file": mask_identifiers(relative),
+            "violations": [v.as_dict() for v in violations],
+        }
+        name = relative.replace("/", "__")
+        (folder / f"{name}.violations.json").write_text(json.dumps(report, indent=2))
+
+
+def recorded_fingerprints(lake: Path, dataset: str, period: str) -> dict[str, str] | None:
+    """The landing files a partition was last built from, or None if it never was."""
+    path = submissions_dir(lake, dataset, period) / PARTITION_FILE
+    if not path.exists():
+        return None
+    frame = pd.read_parquet(path, columns=["source_file", "fingerprint"])
+    return dict(zip(frame["source_file"], frame["fingerprint"], strict=True))
+
+
+def current_fingerprints(landing: Path, files: Sequence[LandingFile]) -> dict[str, str]:
+    fingerprints = {}
+    for file in files:
+        stat = (landing / file.relative).stat()
+        fingerprints[file.relative] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return fingerprints
+
+
+def _count(outcomes: list[PartitionOutcome], status: str) -> int:
+    return sum(s == status for o in outcomes for s in o.statuses.values())
+
+
+def contract_check(outcomes: list[PartitionOutcome], asset_key: dg.AssetKey) -> dg.AssetCheckResult:
     """The contract as an asset check: fails (as a warning) when any file was quarantined."""
-    rejected = {f: [str(v) for v in vs] for i in ingests for f, vs in i.quarantined.items()}
+    rejected = {f: [str(v) for v in vs[:20]] for o in outcomes for f, vs in o.quarantined.items()}
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name="contract",
         passed=not rejected,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
-            "files_accepted": sum(len(i.accepted) for i in ingests),
+            "files_accepted": _count(outcomes, "accepted"),
+            "files_superseded": _count(outcomes, "superseded"),
             "files_quarantined": len(rejected),
-            "violations": dg.MetadataValue.json(rejected),
+            "violations": dg.MetadataValue.json(
+                {mask_identifiers(f): v for f, v in list(rejected.items())[:100]}
+            ),
         },
     )
 
 
-@dataclass(frozen=True)
-class LakeDataset:
-    """How one landing format becomes one lake dataset; each source family declares these."""
-
-    name: str
-    description: str
-    group: str
-    partitions_def: dg.PartitionsDefinition
-    period_label: Callable[[str], str]
-    landing_files: Callable[[Path, str], list[Path]]  # (landing folder, partition key) -> files
-    read: Callable[[Path, str], pd.DataFrame]  # (file, partition key) -> validated rows
-    transform: Callable[[pd.DataFrame], pd.DataFrame] = lambda frame: frame
-
-
-def build_lake_asset(dataset: LakeDataset) -> dg.AssetsDefinition:
+def build_lake_asset(
+    source: Source,
+    lake_select: LakeSelect,
+    setup: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> dg.AssetsDefinition:
     """A partitioned asset: landing -> contract -> lake Parquet, one file per partition.
 
-    A range of partitions runs as one run (single-run backfill) and writes each partition in turn.
-    """
-    key = dg.AssetKey(dataset.name)
+    A source family module says only how accepted rows become lake rows (`lake_select`) and
+    what its connection needs first (`setup`, say the pseudonymisation key). A range of partitions
+    runs as one run (single-run backfill); each partition is judged as a set. Landing files that
+    no source recognises are reported as a warning on every run."""
+    key = dg.AssetKey(source.name)
+    deps = ["organisations"] if source.submitters else []
 
     @dg.asset(
-        name=dataset.name,
-        description=dataset.description,
-        group_name=dataset.group,
-        partitions_def=dataset.partitions_def,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        name=source.name,
+        description=source.description,
+        group_name=source.family,
+        partitions_def=source.partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run() if source.partitions_def else None,
         check_specs=[dg.AssetCheckSpec("contract", asset=key)],
-        kinds={"parquet", "pandas"},
+        deps=deps,
+        kinds={"parquet", "duckdb"},
     )
     def _asset(context: dg.AssetExecutionContext):
         from orchestration.settings import get_settings
 
         settings = get_settings()
-        ingests, rows = [], {}
-        for partition_key in context.partition_keys:
-            period = dataset.period_label(partition_key)
-            ingest = ingest_partition(
-                dataset.landing_files(settings.landing, partition_key),
-                lambda path, key=partition_key: dataset.read(path, key),
-                landing=settings.landing,
-                quarantine=settings.quarantine,
-                dataset=dataset.name,
-                period=period,
-                log=context.log,
+        scan = scan_landing(settings.landing)
+        register = read_register(settings.lake)
+        if source.partitions_def:
+            periods = [source.period_label(k) for k in context.partition_keys]
+        else:
+            periods = [STATIC_PERIOD]
+        outcomes = []
+        with duckdb.connect() as connection:
+            if setup:
+                setup(connection)
+            for period in periods:
+                files = scan.of(source, period)
+                if not files:
+                    continue
+                outcome = ingest_partition(
+                    connection,
+                    source,
+                    period,
+                    files,
+                    lake_select,
+                    landing=settings.landing,
+                    lake=settings.lake,
+                    quarantine=settings.quarantine,
+                    register=register,
+                    now=datetime.now(),
+                )
+                _log(context, outcome)
+                outcomes.append(outcome)
+        if scan.unrecognised:
+            context.log.warning(
+                mask_identifiers(
+                    f"{len(scan.unrecognised)} landing file(s) match no source: "
+                    + ", ".join(scan.unrecognised[:20])
+                )
             )
-            frame = dataset.transform(ingest.frame) if ingest.frames else ingest.frame
-            write_atomically(frame, partition_dir(settings.lake, dataset.name, period))
-            rows[period] = len(frame)
-            ingests.append(ingest)
         yield dg.MaterializeResult(
             metadata={
-                "rows": sum(rows.values()),
-                "rows_by_period": dg.MetadataValue.json(rows),
-                "files_accepted": sum(len(i.accepted) for i in ingests),
-                "files_quarantined": sum(len(i.quarantined) for i in ingests),
+                "rows": sum(o.rows for o in outcomes),
+                "partitions_with_files": len(outcomes),
+                "files_quarantined": sum(len(o.quarantined) for o in outcomes),
+                "unrecognised_landing_files": len(scan.unrecognised),
             }
         )
-        yield contract_check(ingests, key)
+        yield contract_check(outcomes, key)
 
     return _asset
+
+
+def _log(context: dg.AssetExecutionContext, outcome: PartitionOutcome) -> None:
+    for relative, violations in outcome.quarantined.items():
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        context.log.error(mask_identifiers(f"quarantined {relative}: {violations[0]}{more}"))
+    if outcome.kept_previous:
+        context.log.warning(
+            f"{outcome.source} {outcome.period}: no file accepted; the lake keeps what it had"
+        )

@@ -5,39 +5,22 @@ from datetime import datetime
 import dagster as dg
 import pandas as pd
 
-from assets.lake import PartitionIngest, contract_check, ingest_partition, write_atomically
-from contracts.organisation_register import read_organisation_register
+from assets.lake import build_lake_asset, write_frame
 from orchestration.calendar import window
 from orchestration.collections import COLLECTIONS
-from orchestration.partitions import month_label, quarter_months
+from orchestration.registry import SOURCES, Source
 from orchestration.settings import get_settings
 
-REGISTER = "reference/organisations.csv"
 
-
-@dg.asset(
-    group_name="reference",
-    check_specs=[dg.AssetCheckSpec("contract", asset="organisations")],
-    kinds={"parquet", "pandas"},
-)
-def organisations(context: dg.AssetExecutionContext):
-    """The membership register: every participating organisation's ODS code, name, type and
-    region. A bad register is quarantined and the previous lake copy kept."""
-    settings = get_settings()
-    path = settings.landing / REGISTER
-    ingest: PartitionIngest = ingest_partition(
-        [path] if path.exists() else [],
-        read_organisation_register,
-        landing=settings.landing,
-        quarantine=settings.quarantine,
-        dataset="organisations",
-        period="current",
-        log=context.log,
+def register_select(source: Source, period: str) -> str:
+    return (
+        "select organisation_code, organisation_name, organisation_type, region_code, "
+        "region_name, member_from, member_to from accepted"
     )
-    if ingest.frames:
-        write_atomically(ingest.frame, settings.lake / "organisations")
-    yield dg.MaterializeResult(metadata={"rows": len(ingest.frame)})
-    yield contract_check([ingest], dg.AssetKey("organisations"))
+
+
+# A register that fails its contract is quarantined and the last accepted one stays in force.
+organisations = build_lake_asset(SOURCES["organisations"], register_select)
 
 
 def window_calendar(now: datetime) -> pd.DataFrame:
@@ -47,8 +30,7 @@ def window_calendar(now: datetime) -> pd.DataFrame:
     for collection in COLLECTIONS.values():
         for key in collection.partitions_def.get_partition_keys(current_time=now):
             window_ = window(collection.code, key)
-            quarterly = window_.period_label != month_label(key)
-            for month in quarter_months(key) if quarterly else [month_label(key)]:
+            for month in collection.source.months(key):
                 rows.append(
                     {
                         "collection": collection.code,
@@ -66,7 +48,7 @@ def collection_windows() -> dg.MaterializeResult:
     the day that window closes (rules in seeds/collection_calendar.csv)."""
     settings = get_settings()
     frame = window_calendar(datetime.now())
-    write_atomically(frame, settings.lake / "collection_windows")
+    write_frame(frame, settings.lake / "collection_windows")
     return dg.MaterializeResult(metadata={"rows": len(frame)})
 
 

@@ -8,10 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from contracts.validation import read_csv_text, validate
-from orchestration.settings import SEEDS_DIR
+from contracts.validation import Contract, RowRule, validate_file
 
-CATALOGUE_PATH = SEEDS_DIR / "metric_catalogue.csv"
+CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "seeds" / "metric_catalogue.csv"
 COLLECTIONS = ("community_indicators", "mhlda", "nhse_ae", "operational")
 UNITS = ("percent", "rate_per_1000", "rate_per_10000", "rate_per_100000", "days", "ratio", "count")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
@@ -19,40 +18,46 @@ AGGREGATIONS = ("ratio", "sum")
 
 _text = pa.Column(str, pa.Check.str_length(min_value=1))
 
-metric_catalogue_schema = pa.DataFrameSchema(
-    {
-        "metric_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z][A-Z0-9_]+$"), unique=True),
-        "metric_name": _text,
-        "collection": pa.Column(str, pa.Check.isin(COLLECTIONS)),
-        "domain": _text,
-        "unit": pa.Column(str, pa.Check.isin(UNITS)),
-        "polarity": pa.Column(str, pa.Check.isin(POLARITIES)),
-        "multiplier": pa.Column(float, pa.Check.gt(0)),
-        "aggregation": pa.Column(str, pa.Check.isin(AGGREGATIONS)),
-        "numerator_definition": _text,
-        "denominator_definition": pa.Column(str, nullable=True),
-        "plausible_min": pa.Column(float),
-        "plausible_max": pa.Column(float),
-        "service_lines": pa.Column(str, pa.Check.str_matches(r"^[a-z_]+(\|[a-z_]+)*$")),
-        "source": _text,
-    },
-    checks=[
-        pa.Check(
-            lambda df: df["plausible_min"] <= df["plausible_max"],
-            name="plausible_min <= plausible_max",
+metric_catalogue_contract = Contract(
+    schema=pa.DataFrameSchema(
+        {
+            "metric_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z][A-Z0-9_]+$")),
+            "metric_name": _text,
+            "collection": pa.Column(str, pa.Check.isin(COLLECTIONS)),
+            "domain": _text,
+            "unit": pa.Column(str, pa.Check.isin(UNITS)),
+            "polarity": pa.Column(str, pa.Check.isin(POLARITIES)),
+            "multiplier": pa.Column(float, pa.Check.gt(0)),
+            "aggregation": pa.Column(str, pa.Check.isin(AGGREGATIONS)),
+            "numerator_definition": _text,
+            "denominator_definition": pa.Column(str, nullable=True),
+            "plausible_min": pa.Column(float),
+            "plausible_max": pa.Column(float),
+            "service_lines": pa.Column(str, pa.Check.str_matches(r"^[a-z_]+(\|[a-z_]+)*$")),
+            "source": _text,
+        },
+        unique=["metric_code"],
+        strict=True,
+        name="metric catalogue",
+    ),
+    row_rules=(
+        RowRule(
+            "plausible_max",
+            "plausible_min is above plausible_max",
+            "rows.plausible_min <= rows.plausible_max",
         ),
-        pa.Check(
-            lambda df: (df["aggregation"] != "ratio") | df["denominator_definition"].notna(),
-            name="ratio metrics define a denominator",
+        RowRule(
+            "denominator_definition",
+            "a ratio metric needs a denominator definition",
+            "rows.aggregation <> 'ratio' or rows.denominator_definition is not null",
         ),
-    ],
-    strict=True,
-    coerce=True,
+    ),
+    lower_case_header=False,
 )
 
 
 def load_metric_catalogue(path: Path = CATALOGUE_PATH) -> pd.DataFrame:
-    return validate(read_csv_text(path), metric_catalogue_schema, path)
+    return validate_file(path, metric_catalogue_contract)
 
 
 @cache

@@ -9,32 +9,34 @@ their values never appear in a violation (they are pseudonymised once the file h
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-from contracts.nhs_number import is_valid_nhs_number
-from contracts.validation import RowRule, read_csv_text, validate
+from contracts.nhs_number import NHS_NUMBER_CHECK_SQL
+from contracts.validation import Contract, Limits, RowRule, validate_file
 
 IDENTIFIERS = ("nhs_number", "patient_id", "staff_id")
 TEAM_CODE = r"^[A-Z0-9]{2,8}(-[A-Z0-9]{1,8}){0,2}$"  # such as RXA-DN1
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 START_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 END_TIME = r"^([0-3]\d|4[0-7]):[0-5]\d$"  # up to 47:59, the next day's end
 AFC_BAND = r"^([1-7]|8[a-d]|9)$"  # Agenda for Change band; empty for staff outside it
 MAX_SHIFT_MINUTES = 24 * 60
+# A large provider records about 200,000 contacts a month; twenty times that is not an extract.
+EXTRACT_LIMITS = Limits(max_bytes=2 << 30, max_rows=5_000_000)
 
 _identifier = pa.Column(str, pa.Check.str_length(min_value=1, max_value=64))
 
 
-def _iso_date() -> pa.Check:
-    return pa.Check(
-        lambda s: (
-            s.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
-            & pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").notna()
-        ),
-        error="not a calendar date written YYYY-MM-DD",
-    )
+NOT_A_DATE = "not a calendar date written YYYY-MM-DD"
+
+
+def _date() -> pa.Column:
+    return pa.Column(str, pa.Check.str_matches(ISO_DATE, error=NOT_A_DATE))
 
 
 def _time(pattern: str) -> pa.Column:
@@ -54,7 +56,7 @@ epr_contacts_schema = pa.DataFrameSchema(
         "patient_id": _identifier,
         "staff_id": _identifier,
         "team_code": pa.Column(str, pa.Check.str_matches(TEAM_CODE, error="not a team code")),
-        "contact_date": pa.Column(str, _iso_date()),
+        "contact_date": _date(),
         "start_time": _time(START_TIME),
         "end_time": _time(END_TIME),
         "contact_type": pa.Column(str, pa.Check.isin(["F2F", "telephone", "video"])),
@@ -64,10 +66,7 @@ epr_contacts_schema = pa.DataFrameSchema(
         "interventions": _count(),
     },
     unique=["contact_id"],
-    report_duplicates="exclude_first",
     strict=True,
-    coerce=True,
-    ordered=False,
     name="EPR contacts extract",
 )
 
@@ -75,7 +74,7 @@ eroster_shifts_schema = pa.DataFrameSchema(
     {
         "staff_id": _identifier,
         "team_code": pa.Column(str, pa.Check.str_matches(TEAM_CODE, error="not a team code")),
-        "shift_date": pa.Column(str, _iso_date()),
+        "shift_date": _date(),
         "start_time": _time(START_TIME),
         "end_time": _time(END_TIME),
         "break_minutes": _count(),
@@ -86,84 +85,86 @@ eroster_shifts_schema = pa.DataFrameSchema(
         ),
     },
     unique=["staff_id", "shift_date", "start_time"],
-    report_duplicates="exclude_first",
     strict=True,
-    coerce=True,
-    ordered=False,
     name="eRoster shifts extract",
 )
 
 
-def _minutes(times: pd.Series) -> pd.Series:
+def minutes_sql(column: str) -> str:
     """`HH:MM` as minutes after the day's midnight (past 1440 for the next day)."""
-    return times.str.slice(0, 2).astype(int) * 60 + times.str.slice(3, 5).astype(int)
-
-
-def _duration(frame: pd.DataFrame) -> pd.Series:
-    return _minutes(frame["end_time"]) - _minutes(frame["start_time"])
-
-
-def _in_month(column: str, month_label: str) -> RowRule:
-    return RowRule(
-        column,
-        f"date is not in the extract's month {month_label}",
-        lambda df: df[column].str.startswith(f"{month_label}-"),
+    return (
+        f"(cast(substr({column}, 1, 2) as integer) * 60 + cast(substr({column}, 4, 2) as integer))"
     )
 
 
-_end_after_start = RowRule("end_time", "end is not after start", lambda df: _duration(df) > 0)
+DURATION = f"({minutes_sql('rows.end_time')} - {minutes_sql('rows.start_time')})"
 
 
-def epr_contacts_rules(month_label: str) -> list[RowRule]:
-    return [
+def _dated_in(column: str, month: str) -> tuple[RowRule, RowRule]:
+    return (
+        RowRule(column, NOT_A_DATE, f"try_strptime(rows.{column}, '%Y-%m-%d') is not null"),
+        RowRule(
+            column,
+            f"date is not in the extract's month {month}",
+            f"try_strptime(rows.{column}, '%Y-%m-%d') is null "
+            f"or starts_with(rows.{column}, '{month}-')",
+        ),
+    )
+
+
+_end_after_start = RowRule("end_time", "end is not after start", f"{DURATION} > 0")
+
+
+@cache
+def epr_contacts_contract(month: str) -> Contract:
+    rules = (
         RowRule(
             "nhs_number",
             "NHS number fails the modulus 11 check",
-            lambda df: (
-                df["nhs_number"].isna() | df["nhs_number"].fillna("").map(is_valid_nhs_number)
-            ),
+            f"rows.nhs_number is null or ({NHS_NUMBER_CHECK_SQL.format(value='rows.nhs_number')})",
         ),
         _end_after_start,
-        _in_month("contact_date", month_label),
-    ]
+        *_dated_in("contact_date", month),
+    )
+    return Contract(epr_contacts_schema, rules, IDENTIFIERS, limits=EXTRACT_LIMITS)
 
 
-def eroster_shifts_rules(month_label: str) -> list[RowRule]:
-    return [
+@cache
+def eroster_shifts_contract(month: str) -> Contract:
+    rules = (
         _end_after_start,
-        RowRule(
-            "end_time",
-            "shift is over 24 hours",
-            lambda df: _duration(df) <= MAX_SHIFT_MINUTES,
-        ),
+        RowRule("end_time", "shift is over 24 hours", f"{DURATION} <= {MAX_SHIFT_MINUTES}"),
         RowRule(
             "break_minutes",
             "break is not shorter than the shift",
-            lambda df: (_duration(df) <= 0) | (df["break_minutes"] < _duration(df)),
+            f"{DURATION} <= 0 or rows.break_minutes < {DURATION}",
         ),
-        _in_month("shift_date", month_label),
-    ]
+        *_dated_in("shift_date", month),
+    )
+    return Contract(eroster_shifts_schema, rules, IDENTIFIERS, limits=EXTRACT_LIMITS)
 
 
-def _read(
-    path: Path, schema: pa.DataFrameSchema, rules: list[RowRule], date_column: str
-) -> pd.DataFrame:
-    """Read, trim, validate; then type the date and add the length in minutes."""
-    frame = read_csv_text(path)
-    frame.columns = [str(column).strip().lower() for column in frame.columns]
-    frame = frame.apply(lambda column: column.str.strip())
-    coerced = validate(frame, schema, path, row_rules=rules, withheld_columns=IDENTIFIERS)
-    return coerced[list(schema.columns)].assign(
-        **{date_column: pd.to_datetime(coerced[date_column], format="%Y-%m-%d").dt.date},
-        duration_minutes=_duration(coerced),
+def typed_extract_sql(table: str, date_column: str) -> str:
+    """The validated rows with their date typed and their length in minutes: what the lake keeps
+    of an extract (identifiers are pseudonymised by the asset that writes it)."""
+    duration = DURATION.replace("rows.", "")
+    return (
+        f"select * replace (cast({date_column} as date) as {date_column}), "
+        f"{duration} as duration_minutes from {table}"
     )
 
 
-def read_epr_contacts(path: Path, month_label: str) -> pd.DataFrame:
+def _read(path: Path, contract: Contract, date_column: str) -> pd.DataFrame:
+    with duckdb.connect() as connection:
+        connection.register("validated_rows", validate_file(path, contract))
+        return connection.execute(typed_extract_sql("validated_rows", date_column)).df()
+
+
+def read_epr_contacts(path: Path, month: str) -> pd.DataFrame:
     """One month's EPR contacts, validated, identifiers still in clear; raise if the file is bad."""
-    return _read(path, epr_contacts_schema, epr_contacts_rules(month_label), "contact_date")
+    return _read(path, epr_contacts_contract(month), "contact_date")
 
 
-def read_eroster_shifts(path: Path, month_label: str) -> pd.DataFrame:
+def read_eroster_shifts(path: Path, month: str) -> pd.DataFrame:
     """One month's rostered shifts, validated, identifiers still in clear; raise if it is bad."""
-    return _read(path, eroster_shifts_schema, eroster_shifts_rules(month_label), "shift_date")
+    return _read(path, eroster_shifts_contract(month), "shift_date")

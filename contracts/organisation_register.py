@@ -1,5 +1,6 @@
 """Contract of the organisation register (`landing/reference/organisations.csv`): the network's
-membership list with ODS code, name, organisation type and NHS region."""
+membership list with ODS code, name, organisation type and NHS region, and optionally the first
+and last month of each organisation's membership (blank: a member throughout)."""
 
 from __future__ import annotations
 
@@ -9,30 +10,54 @@ import pandas as pd
 import pandera.pandas as pa
 
 from contracts.indicator_return import ORGANISATION_CODE
-from contracts.validation import read_csv_text, validate
+from contracts.validation import Contract, Limits, RowRule, validate_file
 
 ORGANISATION_TYPES = ("community_provider", "mental_health_trust", "acute_trust", "other")
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
-organisation_register_schema = pa.DataFrameSchema(
-    {
-        "organisation_code": pa.Column(
-            str,
-            pa.Check.str_matches(ORGANISATION_CODE, error="not an ODS-style organisation code"),
-            unique=True,
+_optional_month = pa.Column(
+    str, pa.Check.str_matches(MONTH, error="not a month YYYY-MM"), nullable=True, required=False
+)
+
+organisation_register_contract = Contract(
+    schema=pa.DataFrameSchema(
+        {
+            "organisation_code": pa.Column(
+                str,
+                pa.Check.str_matches(ORGANISATION_CODE, error="not an ODS-style organisation code"),
+            ),
+            "organisation_name": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "organisation_type": pa.Column(str, pa.Check.isin(ORGANISATION_TYPES)),
+            "region_code": pa.Column(str, pa.Check.str_matches(r"^Y\d{2}$")),
+            "region_name": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "member_from": pa.Column(
+                str,
+                pa.Check.str_matches(MONTH, error="not a month YYYY-MM"),
+                nullable=True,
+                required=False,
+            ),
+            "member_to": pa.Column(
+                str,
+                pa.Check.str_matches(MONTH, error="not a month YYYY-MM"),
+                nullable=True,
+                required=False,
+            ),
+        },
+        unique=["organisation_code"],
+        strict=True,
+        name="organisation register",
+    ),
+    row_rules=(
+        RowRule(
+            "member_to",
+            "membership ends before it starts",
+            "rows.member_from is null or rows.member_to is null "
+            "or rows.member_from <= rows.member_to",
         ),
-        "organisation_name": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "organisation_type": pa.Column(str, pa.Check.isin(ORGANISATION_TYPES)),
-        "region_code": pa.Column(str, pa.Check.str_matches(r"^Y\d{2}$")),
-        "region_name": pa.Column(str, pa.Check.str_length(min_value=1)),
-    },
-    strict=True,
-    coerce=True,
-    name="organisation register",
+    ),
+    limits=Limits(max_bytes=10 << 20, max_rows=100_000),
 )
 
 
 def read_organisation_register(path: Path) -> pd.DataFrame:
-    frame = read_csv_text(path)
-    return validate(
-        frame.apply(lambda column: column.str.strip()), organisation_register_schema, path
-    )
+    return validate_file(path, organisation_register_contract)

@@ -1,20 +1,41 @@
-"""Located contract errors: every violation names the file, the line, the column and the rule.
+"""Contracts, judged set-wise: every landing file of a partition read and validated in one pass.
 
-Files are read as text and coerced by the schema, so a bad number is reported where it stands
-(`line 14, column 'numerator': coerce_dtype('float64')`) instead of failing the whole read.
+A contract is declared once, in pandera (column types, nullability, built-in checks, the key),
+plus row rules written as SQL over the typed columns. pandera stays the declaration; the checks
+run as SQL generated from it in DuckDB, over all of a partition's files at once (a file name
+column tells them apart), so a month of two hundred returns costs one query, not two hundred
+validations. `tests/test_contract_sql.py` holds the generated SQL to pandera's own verdicts.
+
+Every violation names the file, the line, the column and the rule. A file with any violation is
+quarantined whole; the other files are kept. Values of identifier columns are withheld from every
+message, and any value shaped like an NHS number is masked, whichever column it sits in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import asdict, dataclass
+import csv
+import io
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-HEADER_LINES = 1  # data row with index 0 is on line 2 of a CSV with one header line
+HEADER_LINE = 1
 WITHHELD = "<withheld: identifier>"
+MASKED = "<masked: NHS number shape>"
+FILE_COLUMN, LINE_COLUMN, SUBMITTER_COLUMN = "_file", "_line", "_submitter"
+MAX_VIOLATIONS_PER_FILE = 200  # a file of a million bad rows is reported, not echoed whole
+# Ten digits, alone or grouped 3-3-4 as people write them: masked wherever they appear.
+NHS_NUMBER_SHAPE = re.compile(r"(?<![0-9])\d{3}[ -]?\d{3}[ -]?\d{4}(?![0-9])")
+
+
+def mask_identifiers(text: str) -> str:
+    """`text` with every NHS-number-shaped run of digits masked (for messages, logs, reports)."""
+    return NHS_NUMBER_SHAPE.sub(MASKED, text)
 
 
 @dataclass(frozen=True)
@@ -34,10 +55,13 @@ class Violation:
         if self.column is not None:
             where.append(f"column {self.column!r}")
         got = "" if self.value is None else f" (value {self.value!r})"
-        return f"{', '.join(where)}: {self.rule}{got}"
+        return mask_identifiers(f"{', '.join(where)}: {self.rule}{got}")
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {
+            key: mask_identifiers(value) if isinstance(value, str) else value
+            for key, value in asdict(self).items()
+        }
 
 
 class ContractViolationError(ValueError):
@@ -50,112 +74,452 @@ class ContractViolationError(ValueError):
         super().__init__(f"{len(violations)} contract violation(s):\n{shown}{more}")
 
 
-def read_csv_text(path: Path, **kwargs: object) -> pd.DataFrame:
-    """Read a CSV with every cell as text (blank cells missing) so the schema does the typing."""
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], **kwargs)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ContractViolationError(
-            [Violation(path.name, None, None, f"not a readable CSV file: {exc}")]
-        ) from None
-
-
 @dataclass(frozen=True)
 class RowRule:
-    """A rule across columns of one row (say, numerator not above denominator).
-
-    pandera checks each column's type and values; row rules run afterwards on the rows that
-    passed, so one bad cell is reported once, not again by every rule that reads it.
-    """
+    """A rule across the columns of one row, as SQL over the typed columns (say, numerator not
+    above denominator). A row breaks it when the expression is false or null. Row rules run on
+    the rows whose columns passed, so one bad cell is reported once, not by every rule."""
 
     column: str  # the column a violation is reported against
     rule: str
-    holds: Callable[[pd.DataFrame], pd.Series]
+    holds: str  # SQL boolean; may use the contract's lookups and `_submitter`
 
 
-def validate(
-    frame: pd.DataFrame,
-    schema: pa.DataFrameSchema,
-    source: Path,
-    *,
-    row_rules: Sequence[RowRule] = (),
-    withheld_columns: Collection[str] = (),
-) -> pd.DataFrame:
-    """Return the coerced frame, or raise ContractViolationError with every located violation.
+@dataclass(frozen=True)
+class Lookup:
+    """A reference table joined for row rules, such as the metric catalogue by metric code."""
 
-    Values of `withheld_columns` (identifiers) never appear in the error text.
-    """
+    alias: str
+    frame: pd.DataFrame
+    on: str  # SQL join condition between `alias` and the row (`rows`)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most a file of this format may hold: bigger files are refused before they are read."""
+
+    max_bytes: int
+    max_rows: int
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One input format: its pandera schema, row rules, identifiers and reading conventions."""
+
+    schema: pa.DataFrameSchema
+    row_rules: tuple[RowRule, ...] = ()
+    identifiers: tuple[str, ...] = ()  # their values are never shown
+    lookups: tuple[Lookup, ...] = ()
+    lower_case_header: bool = True  # `Organisation_Code` reads as `organisation_code`
+    not_data: str | None = None  # SQL over the text columns: rows that are not data (totals)
+    limits: Limits = Limits(max_bytes=50 << 20, max_rows=1_000_000)
+
+    @property
+    def name(self) -> str:
+        return self.schema.name or "contract"
+
+    @property
+    def key(self) -> list[str]:
+        return list(self.schema.unique or [])
+
+
+@dataclass
+class ValidatedFiles:
+    """What a set of files gave: typed rows of the accepted files in a DuckDB table, and per file
+    its row count and violations (empty for an accepted file)."""
+
+    table: str  # temporary table: the contract's columns plus `_file` and `_line`
+    violations: dict[str, list[Violation]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> list[str]:
+        return [file for file, found in self.violations.items() if not found]
+
+    @property
+    def quarantined(self) -> dict[str, list[Violation]]:
+        return {file: found for file, found in self.violations.items() if found}
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def _sql_type(dtype: object) -> str:
+    kind = str(dtype)
+    if kind.startswith("float"):
+        return "double"
+    if kind.startswith("int"):
+        return "bigint"
+    if kind.startswith(("str", "object")):
+        return "varchar"
+    raise NotImplementedError(f"no SQL type for pandera dtype {kind}")
+
+
+def typed_expression(column: str, dtype: object) -> str:
+    """The column's value in its declared type, null where the text does not convert exactly
+    (an integer column refuses `1.5`, a number column refuses `nan` and `inf`)."""
+    text = _quoted(column)
+    kind = _sql_type(dtype)
+    if kind == "bigint":
+        integral = f"regexp_full_match({text}, '[+-]?[0-9]+')"
+        return f"case when {integral} then try_cast({text} as bigint) end"
+    if kind == "double":
+        return f"case when isfinite(try_cast({text} as double)) then try_cast({text} as double) end"
+    return text
+
+
+def check_sql(check: pa.Check, value: str) -> str:
+    """A pandera built-in check as a SQL condition on `value`. A custom (Python) check cannot run
+    set-wise, so it is refused here, when the contract is first used."""
+    stats, name = check.statistics, check.name
+    if name == "str_matches":
+        pattern = stats["pattern"]
+        pattern = pattern if pattern.startswith("^") else "^" + pattern  # re.match anchors
+        return f"regexp_matches({value}, {_literal(pattern)})"
+    if name == "isin":
+        return f"{value} in ({', '.join(_literal(v) for v in stats['allowed_values'])})"
+    if name == "notin":
+        return f"{value} not in ({', '.join(_literal(v) for v in stats['forbidden_values'])})"
+    comparisons = {
+        "greater_than_or_equal_to": ">=",
+        "greater_than": ">",
+        "less_than_or_equal_to": "<=",
+        "less_than": "<",
+    }
+    if name in comparisons:
+        bound = stats.get("min_value", stats.get("max_value"))
+        return f"{value} {comparisons[name]} {_literal(bound)}"
+    if name == "equal_to":
+        return f"{value} = {_literal(stats['value'])}"
+    if name == "in_range":
+        low = ">=" if stats["include_min"] else ">"
+        high = "<=" if stats["include_max"] else "<"
+        return (
+            f"{value} {low} {_literal(stats['min_value'])} and "
+            f"{value} {high} {_literal(stats['max_value'])}"
+        )
+    if name == "str_length":
+        conditions = []
+        if stats.get("exact_value") is not None:
+            conditions.append(f"length({value}) = {stats['exact_value']}")
+        if stats.get("min_value") is not None:
+            conditions.append(f"length({value}) >= {stats['min_value']}")
+        if stats.get("max_value") is not None:
+            conditions.append(f"length({value}) <= {stats['max_value']}")
+        return " and ".join(conditions) or "true"
+    raise NotImplementedError(f"check {name!r} has no SQL form; declare it as a row rule")
+
+
+@dataclass(frozen=True)
+class _ColumnRule:
+    column: str
+    rule: str
+    broken: str  # SQL: true where a row breaks the rule
+
+
+def column_rules(schema: pa.DataFrameSchema) -> list[_ColumnRule]:
+    """Every per-cell rule of the schema, in the order pandera applies them: presence, type,
+    then the checks on the typed value (only where the type held, so a bad cell is told once)."""
+    rules = []
+    for name, column in schema.columns.items():
+        text, typed = _quoted(name), typed_expression(name, column.dtype)
+        if not column.nullable:
+            rules.append(_ColumnRule(name, "not_nullable", f"{text} is null"))
+        if typed != text:
+            rules.append(
+                _ColumnRule(
+                    name,
+                    f"coerce_dtype('{column.dtype}')",
+                    f"{text} is not null and {typed} is null",
+                )
+            )
+        for check in column.checks:
+            condition = check_sql(check, typed)
+            rules.append(
+                _ColumnRule(name, check.error, f"{typed} is not null and not ({condition})")
+            )
+    return rules
+
+
+def _header(first_line: str, lower: bool) -> list[str]:
+    names = next(csv.reader(io.StringIO(first_line)), [])
+    return [name.strip().lower() if lower else name.strip() for name in names]
+
+
+def _read_header(path: Path, name: str, contract: Contract) -> tuple[list[str], list[Violation]]:
+    """The file's normalised column names, or the file-level violations that stop it being read:
+    too big, empty, not UTF-8 in its header, missing, unknown or repeated columns."""
+    size = path.stat().st_size
+    if size > contract.limits.max_bytes:
+        rule = f"file is {size:,} bytes, over the {contract.limits.max_bytes:,}-byte limit"
+        return [], [Violation(name, None, None, rule)]
+    with path.open("rb") as handle:
+        first = handle.readline()
+    if not first.strip():
+        return [], [Violation(name, None, None, "file is empty: no header and no rows")]
     try:
-        coerced = schema.validate(frame, lazy=True)
-        violations: list[Violation] = []
-    except pa.errors.SchemaErrors as exc:
-        violations = _schema_violations(exc.failure_cases, source.name, withheld_columns)
-        violations = _merge_duplicate_key_cases(violations, schema.unique or [])
-        failed_lines = {v.line for v in violations}
-        if None in failed_lines:  # a file-level failure: row rules cannot be trusted
-            raise ContractViolationError(violations) from None
-        passed = frame.drop(index=[line - HEADER_LINES - 1 for line in failed_lines])
-        coerced = schema.validate(passed)
-    for rule in row_rules:
-        broken = coerced.index[~rule.holds(coerced).fillna(False).astype(bool)]
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return [], [_encoding_violation(name, 1, first, error)]
+    header = _header(text, contract.lower_case_header)
+    expected = [c for c, column in contract.schema.columns.items() if column.required]
+    violations = [
+        Violation(name, HEADER_LINE, column, "expected column is missing")
+        for column in expected
+        if column not in header
+    ]
+    if contract.schema.strict is True:
         violations += [
-            Violation(
-                source.name,
-                int(index) + HEADER_LINES + 1,
-                rule.column,
-                rule.rule,
-                _shown(coerced.at[index, rule.column], rule.column, withheld_columns),
-            )
-            for index in broken
+            Violation(name, HEADER_LINE, column or "(blank)", "column is not in the contract")
+            for column in header
+            if column not in contract.schema.columns
         ]
-    if violations:
-        violations.sort(key=lambda v: (v.line or 0, v.column or "", v.rule))
-        raise ContractViolationError(violations)
-    return coerced
+    repeated = sorted({column for column in header if column and header.count(column) > 1})
+    violations += [Violation(name, HEADER_LINE, c, "column appears twice") for c in repeated]
+    return header, violations
 
 
-def _merge_duplicate_key_cases(violations: list[Violation], key: list[str]) -> list[Violation]:
-    """pandera reports a duplicate key once per key column; report it once per line."""
-    merged: dict[int | None, Violation] = {}
-    others = []
-    for violation in violations:
-        if violation.rule == "multiple_fields_uniqueness":
-            merged[violation.line] = Violation(
-                violation.file, violation.line, ", ".join(key), "duplicates an earlier row's key"
+def _encoding_violation(name: str, line: int, raw: bytes, error: UnicodeDecodeError) -> Violation:
+    """Where undecodable bytes sit: line and character column, as an editor shows them."""
+    before = raw[: error.start].decode("utf-8", errors="replace")
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    line += before.count("\n")
+    return Violation(
+        name, line, None, f"not UTF-8 text: byte 0x{raw[error.start]:02x} at character {column}"
+    )
+
+
+def _shown_value(column: str, identifiers: Sequence[str]) -> str:
+    if column in identifiers:
+        return f"{_literal(WITHHELD)}"
+    return f"cast({_quoted(column)} as varchar)"
+
+
+def validate_files(
+    connection: duckdb.DuckDBPyConnection,
+    files: Mapping[str, Path],
+    contract: Contract,
+    *,
+    submitters: Mapping[str, str] | None = None,
+    table: str = "validated",
+) -> ValidatedFiles:
+    """Validate `files` (message name -> path) together; keep the accepted files' typed rows in
+    the temporary table `table`. `submitters` names the organisation each file claims to come
+    from, which row rules may compare with the rows (`_submitter`)."""
+    result = ValidatedFiles(table=table)
+    by_header: dict[tuple[str, ...], list[str]] = {}
+    for name, path in files.items():
+        header, found = _read_header(path, name, contract)
+        result.violations[name], result.rows[name] = found, 0
+        if not found:
+            by_header.setdefault(tuple(header), []).append(name)
+    _stage(connection, files, by_header, contract, submitters or {}, result)
+    for name, found in _row_violations(connection, contract).items():
+        result.violations[name] += found
+    _keep_accepted(connection, contract, result)
+    return result
+
+
+def _stage(
+    connection: duckdb.DuckDBPyConnection,
+    files: Mapping[str, Path],
+    by_header: dict[tuple[str, ...], list[str]],
+    contract: Contract,
+    submitters: Mapping[str, str],
+    result: ValidatedFiles,
+) -> None:
+    """Read every readable file into the temporary table `_staged` as trimmed text, one row per
+    data row with its file and line; record unreadable lines (bad bytes, wrong field counts)."""
+    columns = list(contract.schema.columns)
+    connection.execute(
+        "create or replace temporary table _staged as select "
+        + ", ".join(f"cast(null as varchar) as {_quoted(c)}" for c in columns)
+        + f", '' as {FILE_COLUMN}, 0 as {LINE_COLUMN}, cast(null as varchar) as {SUBMITTER_COLUMN}"
+        " where false"
+    )
+    for header, group in by_header.items():
+        paths = [str(files[name]) for name in group]
+        keep = [c for c in columns if c in header]
+        source = (
+            "read_csv(?, header = true, all_varchar = true, delim = ',', quote = '\"', "
+            "escape = '\"', filename = true, store_rejects = true, "
+            "rejects_scan = '_reject_scans', rejects_table = '_reject_errors', "
+            f"names = [{', '.join(_literal(h or f'_blank_{i}') for i, h in enumerate(header))}])"
+        )
+        name_of = dict(zip(paths, group, strict=True))
+        connection.register("_file_names", pd.DataFrame({"path": paths, "name": group}))
+        connection.register(
+            "_submitters",
+            pd.DataFrame({"name": group, "submitter": [submitters.get(n) for n in group]}),
+        )
+        selected = ", ".join(f"nullif(trim(r.{_quoted(c)}), '') as {_quoted(c)}" for c in keep)
+        connection.execute(
+            f"""
+            insert into _staged by name
+            with raw as (select *, row_number() over () as _ordinal from {source}),
+            numbered as (
+                select *, _ordinal - min(_ordinal) over (partition by filename) + 2 as _line
+                from raw
             )
-        else:
-            others.append(violation)
-    return others + list(merged.values())
-
-
-def _shown(value: object, column: str | None, withheld: Collection[str]) -> str | None:
-    if column in withheld:
-        return WITHHELD
-    return None if value is None or pd.isna(value) else str(value)
-
-
-def _schema_violations(
-    cases: pd.DataFrame, file: str, withheld: Collection[str]
-) -> list[Violation]:
-    """pandera's failure cases as violations, without the echoes of a failed type coercion."""
-    violations = []
-    uncoercible = set(cases.loc[cases["check"].str.startswith("coerce_dtype"), "column"])
-    for case in cases.to_dict("records"):
-        column = None if pd.isna(case["column"]) else str(case["column"])
-        if case["schema_context"] == "DataFrameSchema":
-            column = None  # pandera puts the schema's name here; the case names the column
-        index = case["index"]
-        rule = str(case["check"])
-        if column in uncoercible and not rule.startswith("coerce_dtype"):
-            continue  # the column's other checks ran on text and say nothing new
-        if index is None or pd.isna(index):
-            # a file-level failure (say, a missing column) names the column as its case
-            value = case["failure_case"]
-            named = column or (None if pd.isna(value) else str(value))
-            violations.append(Violation(file, None, named, rule))
-        else:
-            line = int(index) + HEADER_LINES + 1
-            violations.append(
-                Violation(file, line, column, rule, _shown(case["failure_case"], column, withheld))
+            select {selected}, f.name as {FILE_COLUMN}, r._line as {LINE_COLUMN},
+                   s.submitter as {SUBMITTER_COLUMN}
+            from numbered as r
+            join _file_names as f on f.path = r.filename
+            join _submitters as s on s.name = f.name
+            """,
+            [paths],
+        )
+        for path, line, column, kind, byte in connection.execute(
+            """
+            select s.file_path, e.line, e.column_name, e.error_type, e.byte_position
+            from _reject_errors as e join _reject_scans as s using (scan_id, file_id)
+            order by s.file_path, e.line
+            """
+        ).fetchall():
+            rule = _reject_rule(kind, files[name_of[path]], byte)
+            shown_column = None if column is None or column.startswith("_blank_") else column
+            result.violations[name_of[path]].append(
+                Violation(name_of[path], int(line), shown_column, rule)
             )
-    return violations
+        connection.unregister("_file_names")
+        connection.unregister("_submitters")
+    if contract.not_data:
+        connection.execute(f"delete from _staged where {contract.not_data}")
+    present = " and ".join(f"{_quoted(c)} is null" for c in columns)
+    connection.execute(f"delete from _staged where {present}")  # blank lines are not rows
+    for name, rows in connection.execute(
+        f"select {FILE_COLUMN}, count(*) from _staged group by all"
+    ).fetchall():
+        result.rows[name] = rows
+    for name in [n for group in by_header.values() for n in group]:
+        rows = result.rows[name]
+        if rows == 0 and not result.violations[name]:
+            rule = "file has a header but no data rows: nothing to accept"
+            result.violations[name].append(Violation(name, None, None, rule))
+        elif rows > contract.limits.max_rows:
+            rule = f"file has {rows:,} rows, over the {contract.limits.max_rows:,}-row limit"
+            result.violations[name].append(Violation(name, None, None, rule))
+
+
+def _reject_rule(kind: str, path: Path, byte: int | None) -> str:
+    """DuckDB's reason for an unreadable line, in words; never the line itself (it may hold
+    identifiers)."""
+    if kind == "INVALID ENCODING" or kind == "INVALID UNICODE":
+        return "not UTF-8 text (save the file as UTF-8)"
+    if kind == "TOO MANY COLUMNS":
+        return "more fields than the header has columns"
+    if kind == "MISSING COLUMNS":
+        return "fewer fields than the header has columns"
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return "line is longer than the reader's limit"
+    if kind == "UNQUOTED VALUE":
+        return "a quote inside an unquoted field"
+    return f"unreadable line ({kind.lower()})"
+
+
+def _row_violations(
+    connection: duckdb.DuckDBPyConnection, contract: Contract
+) -> dict[str, list[Violation]]:
+    """Every cell, key and row rule judged over all staged rows in one query."""
+    identifiers = contract.identifiers
+    parts = [
+        f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(r.column)} as col, {_literal(r.rule)} "
+        f"as rule, {_shown_value(r.column, identifiers)} as shown from _staged where {r.broken}"
+        for r in column_rules(contract.schema)
+    ]
+    if contract.key:
+        key = ", ".join(_quoted(c) for c in contract.key)
+        parts.append(
+            f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(', '.join(contract.key))}, "
+            "'duplicates an earlier row''s key', null from _staged "
+            f"qualify row_number() over (partition by {FILE_COLUMN}, {key} "
+            f"order by {LINE_COLUMN}) > 1"
+        )
+    if contract.row_rules:
+        cells = " or ".join(f"({r.broken})" for r in column_rules(contract.schema)) or "false"
+        typed = ", ".join(
+            f"{typed_expression(name, column.dtype)} as {_quoted(name)}"
+            for name, column in contract.schema.columns.items()
+        )
+        joins = " ".join(f"left join {lk.alias} on {lk.on}" for lk in contract.lookups)
+        for lookup in contract.lookups:
+            connection.register(lookup.alias, lookup.frame)
+        parts += [
+            f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(r.column)}, {_literal(r.rule)}, "
+            f"{_shown_value(r.column, identifiers)} from _typed_rows as rows {joins} "
+            f"where not coalesce(({r.holds}), false)"
+            for r in contract.row_rules
+        ]
+        connection.execute(
+            f"create or replace temporary table _typed_rows as select {typed}, {FILE_COLUMN}, "
+            f"{LINE_COLUMN}, {SUBMITTER_COLUMN} from _staged where not ({cells})"
+        )
+    query = (
+        f"select * from ({' union all '.join(parts)}) "
+        f"qualify row_number() over (partition by {FILE_COLUMN} order by {LINE_COLUMN}, col, "
+        f"rule) <= {MAX_VIOLATIONS_PER_FILE} order by {FILE_COLUMN}, {LINE_COLUMN}, col, rule"
+    )
+    found: dict[str, list[Violation]] = {}
+    for file, line, column, rule, shown in connection.execute(query).fetchall():
+        found.setdefault(file, []).append(Violation(file, int(line), column, rule, shown))
+    for lookup in contract.lookups:
+        connection.unregister(lookup.alias)
+    return found
+
+
+def _keep_accepted(
+    connection: duckdb.DuckDBPyConnection, contract: Contract, result: ValidatedFiles
+) -> None:
+    connection.register("_accepted_files", pd.DataFrame({"name": result.accepted or [""]}))
+    typed = ", ".join(
+        f"{typed_expression(name, column.dtype)} as {_quoted(name)}"
+        for name, column in contract.schema.columns.items()
+    )
+    connection.execute(
+        f"create or replace temporary table {result.table} as select {typed}, {FILE_COLUMN}, "
+        f"{LINE_COLUMN}, {SUBMITTER_COLUMN} from _staged "
+        f"where {FILE_COLUMN} in (select name from _accepted_files) order by {FILE_COLUMN}, "
+        f"{LINE_COLUMN}"
+    )
+    connection.unregister("_accepted_files")
+    connection.execute("drop table _staged")
+
+
+def validate_file(
+    path: Path,
+    contract: Contract,
+    *,
+    submitter: str | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """One file through its contract: its typed rows, or ContractViolationError. The same code
+    path as a partition's ingest (a set of one)."""
+    own = connection or duckdb.connect()
+    try:
+        result = validate_files(
+            own, {path.name: path}, contract, submitters={path.name: submitter or ""}
+        )
+        if result.quarantined:
+            raise ContractViolationError(result.quarantined[path.name])
+        frame = own.execute(f"select * from {result.table}").df()
+        return frame.drop(columns=[FILE_COLUMN, LINE_COLUMN, SUBMITTER_COLUMN])
+    finally:
+        if connection is None:
+            own.close()
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """A small reference CSV (the metric catalogue) as text, blank cells missing."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+Reader = Callable[[Path], pd.DataFrame]

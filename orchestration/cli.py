@@ -8,11 +8,11 @@ import secrets
 import shutil
 import sys
 import time
-import warnings
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from contracts.validation import mask_identifiers
 from orchestration.settings import PSEUDONYM_KEY_ENV, Settings, get_settings
 
 if TYPE_CHECKING:
@@ -74,38 +74,71 @@ def demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def refresh(args: argparse.Namespace) -> int:
-    """Single-run backfills: every monthly and quarterly partition in the range, then the marts."""
-    from orchestration.definitions import defs
-    from orchestration.partitions import monthly_partition, nhs_quarter_partition
-    from orchestration.runs import partition_keys_between, range_tags, run_job
+def check_settings(settings: Settings, *, needs_key: bool = True) -> None:
+    """Everything a writing command needs, checked before it writes anything: the key, a home it
+    can write to, and the dbt manifest Dagster loads."""
+    from orchestration.resources import dbt_project
+    from orchestration.settings import pseudonym_key
 
+    if needs_key:
+        pseudonym_key()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if not os.access(settings.home, os.W_OK):
+        raise RuntimeError(f"the home folder {settings.home} is not writable")
+    if not dbt_project().manifest_path.exists():
+        raise RuntimeError("the dbt manifest is missing: run `peerbench prepare` first")
+
+
+def refresh(args: argparse.Namespace) -> int:
+    """The register and calendar, the lake partitions whose landing files changed (one run per
+    cadence over their range), then the whole mart in one dbt build over the changed periods."""
     settings = get_settings()
     _use_local_key(settings, create=False)
+    check_settings(settings)
+    from orchestration.definitions import defs
+    from orchestration.jobs import CADENCE_JOBS, MART_REFRESH_JOB, REFERENCE_REFRESH_JOB
+    from orchestration.registry import scan_landing
+    from orchestration.runs import fail_abandoned_runs, plan_refresh, range_tags, run_job
+
     instance = _instance(settings)
+    for run_id in fail_abandoned_runs(instance):
+        print(f"marked run {run_id} failed: the process that started it is gone")
     now = datetime.now()
     last = args.to or now.strftime("%Y-%m")
-    outcomes = []
-    for job_name, partitions_def in (
-        ("monthly_refresh_job", monthly_partition),
-        ("quarterly_refresh_job", nhs_quarter_partition),
-    ):
-        keys = partition_keys_between(partitions_def, f"{args.start}-01", f"{last}-01", now)
+    scan = scan_landing(settings.landing)
+    for relative in scan.unrecognised:
+        print(f"warning: {mask_identifiers(relative)} matches no source and was not read")
+    outcomes = [run_job(defs, REFERENCE_REFRESH_JOB, instance)]
+    plan = plan_refresh(
+        scan, settings.landing, settings.lake, args.start, last, now, full=args.full
+    )
+    for cadence, keys in plan.partitions.items():
         if keys:
-            outcomes.append(run_job(defs, job_name, instance, tags=range_tags(keys[0], keys[-1])))
-    outcomes.append(run_job(defs, "mart_refresh_job", instance))
+            job = CADENCE_JOBS[cadence]
+            outcomes.append(run_job(defs, job, instance, tags=range_tags(keys[0], keys[-1])))
+        else:
+            print(f"{cadence}ly sources: nothing new in landing, no run")
+    if plan.changed or args.full or not settings.warehouse.exists():
+        full = args.full or not settings.warehouse.exists()
+        window = ("1900-01-01", "2999-12-31") if full else (plan.min_date, plan.max_date)
+        vars_ = {"min_date": window[0], "max_date": window[1]}
+        config = {"ops": {"mart_dbt_models": {"config": vars_}}}
+        outcomes.append(run_job(defs, MART_REFRESH_JOB, instance, run_config=config))
     return _report(outcomes)
 
 
 def publish(args: argparse.Namespace) -> int:
     """Evaluate the publication schedules now (or at --as-of) and start the runs they ask for."""
-    from orchestration.definitions import defs
-    from orchestration.runs import publish_due
-
     settings = get_settings()
     _use_local_key(settings, create=False)
-    as_of = datetime.fromisoformat(args.as_of) if args.as_of else datetime.now()
-    outcomes = publish_due(defs, _instance(settings), as_of)
+    check_settings(settings)
+    from orchestration.definitions import defs
+    from orchestration.runs import fail_abandoned_runs, publish_due
+
+    instance = _instance(settings)
+    fail_abandoned_runs(instance)
+    as_of = datetime.combine(args.as_of, datetime.min.time()) if args.as_of else datetime.now()
+    outcomes = publish_due(defs, instance, as_of)
     if not outcomes:
         print("no window is due: every closed window with data is published")
     return _report(outcomes)
@@ -158,26 +191,61 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub.add_argument("--seed", type=int, default=2026)
         sub.add_argument(
-            "--last-month", help="last month of demo data, YYYY-MM (default: last ended)"
+            "--last-month",
+            type=month_argument,
+            help="last month of demo data, YYYY-MM (default: last ended)",
         )
     for sub in (
         command("refresh", refresh, "single-run backfills of every asset over a range of periods"),
         commands.choices["demo"],
     ):
-        sub.add_argument("--start", default="2020-04", help="first month, YYYY-MM")
-        sub.add_argument("--to", help="last month, YYYY-MM (default: this month)")
+        sub.add_argument(
+            "--start", default="2016-04", type=month_argument, help="first month, YYYY-MM"
+        )
+        sub.add_argument(
+            "--to", type=month_argument, help="last month, YYYY-MM (default: this month)"
+        )
+        sub.add_argument(
+            "--full", action="store_true", help="rebuild every partition, changed or not"
+        )
     for sub in (
         command("publish", publish, "publish every closed, unpublished window"),
         commands.choices["demo"],
     ):
-        sub.add_argument("--as-of", help="evaluate the schedules at this date (YYYY-MM-DD)")
+        sub.add_argument(
+            "--as-of", type=date_argument, help="evaluate the schedules at this date (YYYY-MM-DD)"
+        )
     return parser
 
 
+def month_argument(text: str) -> str:
+    """A month written YYYY-MM, or a one-line error (argparse exits with status 2)."""
+    try:
+        datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month written YYYY-MM") from None
+    if len(text) != 7:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month written YYYY-MM")
+    return text
+
+
+def date_argument(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    warnings.filterwarnings("ignore", module="dagster")
-    args = build_parser().parse_args(argv)
-    return args.function(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "to", None) and getattr(args, "start", None) and args.to < args.start:
+        parser.error(f"--to {args.to} is before --start {args.start}")
+    try:
+        return args.function(args)
+    except RuntimeError as error:
+        print(f"peerbench: {mask_identifiers(str(error))}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,36 +1,38 @@
-"""The collections that publish benchmarks: their partitions and the lake dataset behind each.
-
-The deadline rules live in `seeds/collection_calendar.csv` (read by `orchestration.calendar`);
-this module ties each collection to the Dagster partitions and lake folder its windows cover.
-"""
+"""The collections that publish benchmarks, derived from the source registry: each is the
+source whose windows it publishes. The deadline rules live in `seeds/collection_calendar.csv`
+(read by `orchestration.calendar`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.calendar import collection_rules
-from orchestration.partitions import (
-    month_label,
-    monthly_partition,
-    nhs_quarter_partition,
-    quarter_label,
-)
+from orchestration.registry import SOURCES, Source
 
 
 @dataclass(frozen=True)
 class Collection:
     code: str
-    lake_dataset: str  # the lake dataset whose periods the collection's windows cover
-    partitions_def: dg.TimeWindowPartitionsDefinition
-    period_label: Callable[[str], str]
+    source: Source
 
     @property
     def name(self) -> str:
         return collection_rules()[self.code].name
+
+    @property
+    def lake_dataset(self) -> str:
+        return self.source.name
+
+    @property
+    def partitions_def(self) -> dg.TimeWindowPartitionsDefinition:
+        assert self.source.partitions_def is not None
+        return self.source.partitions_def
+
+    def period_label(self, partition_key: str) -> str:
+        return self.source.period_label(partition_key)
 
     def has_data(self, lake: Path, partition_key: str) -> bool:
         folder = lake / self.lake_dataset / f"period={self.period_label(partition_key)}"
@@ -38,12 +40,7 @@ class Collection:
 
 
 COLLECTIONS = {
-    collection.code: collection
-    for collection in (
-        Collection(
-            "community_indicators", "community_indicator_returns", monthly_partition, month_label
-        ),
-        Collection("mhlda", "mhlda_indicator_returns", nhs_quarter_partition, quarter_label),
-        Collection("nhse_ae", "nhse_ae_attendances", monthly_partition, month_label),
-    )
+    source.collection: Collection(source.collection, source)
+    for source in SOURCES.values()
+    if source.collection
 }

@@ -1,9 +1,9 @@
-"""Jobs: the refreshes by cadence, and one publication job per collection.
+"""Jobs: the refreshes, and one publication job per collection.
 
-A job's assets share one partitions definition, so the refreshes split by cadence: the monthly
-sources with the monthly dbt models, the quarterly MHLDA return with its models, and then the
-unpartitioned register, seeds and marts. Selections are derived from the assets themselves, so
-a new source family joins its cadence's refresh without editing this module.
+A refresh is the register and calendar first (returns are checked against the register), then
+the lake assets of each cadence over the partitions that changed (a job's assets share one
+partitions definition), then the whole mart in one dbt build. Selections come from asset
+groups, so a new source family joins its cadence's refresh without editing this module.
 """
 
 from __future__ import annotations
@@ -16,46 +16,64 @@ from orchestration.collections import COLLECTIONS
 from orchestration.partitions import monthly_partition, nhs_quarter_partition
 
 PUBLICATIONS_GROUP = "publications"
-REFRESH_JOBS = {
+REFERENCE_GROUP = "reference"
+MART_GROUP_PREFIX = "mart"
+LAKE_REFRESH_JOBS = {
     "monthly_refresh_job": monthly_partition,
     "quarterly_refresh_job": nhs_quarter_partition,
-    "mart_refresh_job": None,
 }
+CADENCE_JOBS = {"month": "monthly_refresh_job", "quarter": "quarterly_refresh_job"}
+REFERENCE_REFRESH_JOB = "reference_refresh_job"
+MART_REFRESH_JOB = "mart_refresh_job"
 
 
 def publication_job_name(collection: str) -> str:
     return f"publish_{collection}_job"
 
 
-def _refresh_keys(
-    assets: Sequence[dg.AssetsDefinition], partitions_def: dg.PartitionsDefinition | None
-) -> list[dg.AssetKey]:
-    return [
-        key
-        for asset in assets
-        for key in asset.keys
-        if asset.partitions_def == partitions_def
-        and asset.group_names_by_key[key] != PUBLICATIONS_GROUP
-    ]
+def _keys(assets: Sequence[dg.AssetsDefinition], wanted) -> list[dg.AssetKey]:
+    return [key for asset in assets for key in asset.keys if wanted(asset, key)]
 
 
 def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
-    refreshes = [
+    def group(asset: dg.AssetsDefinition, key: dg.AssetKey) -> str:
+        return asset.group_names_by_key[key]
+
+    lake = [
         dg.define_asset_job(
             name,
-            selection=dg.AssetSelection.assets(*_refresh_keys(assets, partitions_def)),
-            partitions_def=partitions_def,
-            description="Single-run refresh of every asset of this cadence over a partition range.",
+            selection=dg.AssetSelection.assets(
+                *_keys(
+                    assets,
+                    lambda a, k, p=partitions_def: (
+                        a.partitions_def == p and group(a, k) != PUBLICATIONS_GROUP
+                    ),
+                )
+            ),
+            description="Single-run refresh of the lake assets of this cadence over a range.",
         )
-        for name, partitions_def in REFRESH_JOBS.items()
+        for name, partitions_def in LAKE_REFRESH_JOBS.items()
     ]
+    reference = dg.define_asset_job(
+        REFERENCE_REFRESH_JOB,
+        selection=dg.AssetSelection.assets(
+            *_keys(assets, lambda a, k: group(a, k) == REFERENCE_GROUP)
+        ),
+        description="The organisation register and the window calendar.",
+    )
+    mart = dg.define_asset_job(
+        MART_REFRESH_JOB,
+        selection=dg.AssetSelection.assets(
+            *_keys(assets, lambda a, k: group(a, k).startswith(MART_GROUP_PREFIX))
+        ),
+        description="The whole mart in one dbt build, incremental over the changed periods.",
+    )
     publications = [
         dg.define_asset_job(
             publication_job_name(collection.code),
             selection=dg.AssetSelection.assets(f"{collection.code}_publication"),
-            partitions_def=collection.partitions_def,
             description=f"Publish {collection.name} benchmarks for a closed window.",
         )
         for collection in COLLECTIONS.values()
     ]
-    return refreshes + publications
+    return [reference, *lake, mart, *publications]

@@ -7,17 +7,21 @@ recorded in the instance, so `dagster dev` on the same DAGSTER_HOME shows them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
+from orchestration.registry import SOURCES, LandingScan, partition_key_of
 from orchestration.schedules import publication_schedules
+
+# Dagster's tags for a run that covers a range of partitions (single-run backfill)
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+PID_TAG = "peerbench/pid"
 
 # the console shows what happened, not every engine event (those stay in the instance's logs)
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -37,6 +41,58 @@ def partition_keys_between(
 
 
 @dataclass(frozen=True)
+class RefreshPlan:
+    """What a refresh must run: per cadence the partition keys whose landing files changed, and
+    the date range (end exclusive) the mart rebuilds."""
+
+    partitions: dict[str, list[str]]  # cadence -> partition keys, oldest first
+    min_date: str
+    max_date: str
+
+    @property
+    def changed(self) -> bool:
+        return any(self.partitions.values())
+
+
+def plan_refresh(
+    scan: LandingScan,
+    landing: Path,
+    lake: Path,
+    first_month: str,
+    last_month: str,
+    now: datetime,
+    *,
+    full: bool,
+) -> RefreshPlan:
+    """The partitions in [first_month, last_month] whose landing files differ from those their
+    lake partition was built from (all of them when `full`), and the months they cover."""
+    from assets.lake import current_fingerprints, recorded_fingerprints
+
+    partitions: dict[str, set[str]] = {"month": set(), "quarter": set()}
+    months: set[str] = set()
+    for name, period in scan.files:
+        source = SOURCES[name]
+        if source.partitions_def is None:
+            continue
+        key = partition_key_of(source, period)
+        covered = source.months(key)
+        if covered[-1] < first_month or covered[0] > last_month:
+            continue
+        if key > now.date().isoformat():
+            continue
+        recorded = recorded_fingerprints(lake, name, period)
+        if full or recorded != current_fingerprints(landing, scan.of(source, period)):
+            partitions[source.cadence].add(key)
+            months.update(covered)
+    sorted_partitions = {cadence: sorted(keys) for cadence, keys in partitions.items()}
+    if not months:
+        return RefreshPlan(sorted_partitions, "1900-01-01", "1900-01-01")
+    year, number = int(max(months)[:4]), int(max(months)[5:7])
+    after = f"{year + number // 12}-{number % 12 + 1:02d}-01"
+    return RefreshPlan(sorted_partitions, f"{min(months)}-01", after)
+
+
+@dataclass(frozen=True)
 class RunOutcome:
     job: str
     run_id: str
@@ -51,13 +107,14 @@ def run_job(
     *,
     partition_key: str | None = None,
     tags: Mapping[str, str] | None = None,
+    run_config: Mapping[str, object] | None = None,
 ) -> RunOutcome:
     job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
-        run_config=QUIET_CONSOLE,
+        run_config={**QUIET_CONSOLE, **(run_config or {})},
         instance=instance,
         partition_key=partition_key,
-        tags=dict(tags or {}),
+        tags={**(tags or {}), PID_TAG: str(os.getpid())},
         raise_on_error=False,
     )
     tags = tags or {}
@@ -67,6 +124,29 @@ def run_job(
         else "-"
     )
     return RunOutcome(job_name, result.run_id, covered, result.success)
+
+
+def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark as failed the runs left STARTED by a `peerbench` process that no longer exists (a
+    killed refresh), so the UI and `status` do not show them running for ever."""
+    abandoned = []
+    statuses = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=statuses)):
+        pid = run.tags.get(PID_TAG)
+        if pid and pid.isdigit() and not _alive(int(pid)):
+            instance.report_run_failed(run, message=f"the process running it ({pid}) is gone")
+            abandoned.append(run.run_id)
+    return abandoned
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def due_publications(

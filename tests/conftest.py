@@ -54,3 +54,15 @@ def real_data() -> Path:
             pytest.fail(f"real data folder {REAL_DATA} is missing on CI")
         pytest.skip(f"real data folder {REAL_DATA} is not on this machine")
     return REAL_DATA
+
+
+REGISTER_HEADER = "organisation_code,organisation_name,organisation_type,region_code,region_name\n"
+
+
+def land_register(home: Path, members: dict[str, str]) -> Path:
+    """A membership register in landing: each code with its organisation type."""
+    path = home / "landing" / "reference" / "organisations.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [f"{code},{code} NHS Trust,{kind},Y60,Midlands\n" for code, kind in members.items()]
+    path.write_text(REGISTER_HEADER + "".join(rows))
+    return path

@@ -14,16 +14,18 @@ import pandas as pd
 import pytest
 
 from assets.lake import partition_dir
-from assets.national import ae_file_stem, ae_landing_files, nhse_ae_attendances
+from assets.national import nhse_ae_attendances
 from contracts.ae_monthly import (
     COUNT_COLUMNS,
     HEADER,
     MONTH_NAMES,
     OUTPUT_COLUMNS,
+    ae_file_stem,
     read_ae_monthly,
 )
 from contracts.validation import ContractViolationError
 from orchestration.demo_data.national import write_ae_files
+from orchestration.registry import recognise
 from orchestration.settings import get_settings
 
 REAL_FILES = [
@@ -206,15 +208,26 @@ def test_a_bad_variant_is_rejected_with_a_located_error(
 # (d) revisions
 
 
-def test_a_revised_release_supersedes_the_original(tmp_path):
-    folder = tmp_path / "nhse_ae"
-    folder.mkdir()
-    assert ae_landing_files(tmp_path, "2024-07-01") == []
-    (folder / "Monthly-AE-July-2024.csv").touch()
-    assert ae_landing_files(tmp_path, "2024-07-01") == [folder / "Monthly-AE-July-2024.csv"]
-    (folder / "Monthly-AE-July-2024-revised.csv").touch()
-    (folder / "Monthly-AE-June-2024.csv").touch()
-    assert ae_landing_files(tmp_path, "2024-07-01") == [folder / "Monthly-AE-July-2024-revised.csv"]
+@pytest.mark.parametrize(
+    ("name", "month", "release"),
+    [
+        ("Monthly-AE-July-2024.csv", "2024-07", (0, ())),
+        ("Monthly-AE-July-2024-revised.csv", "2024-07", (1, ())),
+        ("Monthly-AE-June-2025-1-1.csv", "2025-06", (0, (1, 1))),  # a browser's repeat download
+        ("Monthly-AE-june-2025-revised-1.csv", "2025-06", (1, (1,))),
+    ],
+)
+def test_nhs_england_download_names_are_recognised(name, month, release):
+    found = recognise(f"nhse_ae/{name}")
+    assert found is not None and found.source.name == "nhse_ae_attendances"
+    assert (found.period, found.release) == (month, release)
+
+
+@pytest.mark.parametrize(
+    "name", ["Monthly-AE-Juin-2024.csv", "AE-June-2024.csv", "Monthly-AE-June-2024.xlsx"]
+)
+def test_other_names_are_not_taken_for_an_ae_file(name):
+    assert recognise(f"nhse_ae/{name}") is None
 
 
 def _materialize(partition_key: str) -> dg.ExecuteInProcessResult:

@@ -88,3 +88,22 @@ def test_returns_not_yet_submitted_are_not_written(tmp_path):
              now=datetime(2024, 7, 4))  # fmt: skip
     assert not list((tmp_path / "community_indicators" / "2024-06").glob("*.csv"))
     assert list((tmp_path / "community_indicators" / "2024-05").glob("*.csv"))
+
+
+def test_counts_scale_for_the_national_benchmark(tmp_path):
+    # more organisations than place names, and one large operational provider
+    config = DemoConfig(seed=5, community_start="2024-04", mhlda_start="2024-04",
+                        operational_start="2024-04", last_month="2024-05", community_providers=60,
+                        mental_health_trusts=40, operational_providers=1,
+                        contacts_per_month=12_000)  # fmt: skip
+    generate(tmp_path, config, now=NOW)
+    register = pd.read_csv(tmp_path / "reference" / "organisations.csv")
+    assert register["organisation_type"].value_counts().to_dict() == {
+        "community_provider": 60,
+        "mental_health_trust": 40,
+    }
+    assert register["organisation_name"].is_unique and register["organisation_code"].is_unique
+    extracts = list((tmp_path / "operational").glob("*/*/epr_contacts.csv"))
+    assert len(extracts) == 2
+    for path in extracts:
+        assert 10_000 < len(pd.read_csv(path)) < 14_000

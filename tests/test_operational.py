@@ -13,14 +13,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import land_register
 
 from assets.operational import epr_contacts, eroster_shifts
 from assets.pseudonymisation import pseudonymise
+from assets.reference import organisations
 from contracts.nhs_number import is_valid_nhs_number
 from contracts.operational_extracts import read_epr_contacts, read_eroster_shifts
 from contracts.validation import ContractViolationError
 from orchestration.demo_data.operational import write_operational_extracts
 from orchestration.resources import dbt_resource
+from orchestration.settings import get_settings
 
 PARTITION = "2025-06-01"
 CONTACTS_HEADER = (
@@ -107,12 +110,15 @@ def _land(home: Path, organisation: str, name: str, text: str, month: str = "202
 
 
 def _land_tiny_extracts(home: Path) -> None:
+    land_register(home, {"RXA": "community_provider", "RXB": "community_provider"})
     _land(home, "RXA", "epr_contacts", RXA_CONTACTS)
     _land(home, "RXA", "eroster_shifts", RXA_SHIFTS)
     _land(home, "RXB", "epr_contacts", RXB_CONTACTS)
 
 
 def _materialize(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    if (get_settings().landing / "reference").exists():
+        dg.materialize([organisations], instance=instance)
     return dg.materialize(
         [epr_contacts, eroster_shifts], partition_key=PARTITION, instance=instance
     )
@@ -181,7 +187,7 @@ def test_good_extracts_are_read_and_typed(tmp_path):
     shifts = read_eroster_shifts(_land(tmp_path, "RXA", "eroster_shifts", RXA_SHIFTS), "2025-06")
     assert len(contacts) == 10 and pd.isna(contacts.loc[9, "nhs_number"])
     assert contacts.loc[5, "duration_minutes"] == 40  # 23:30 to 00:10 the next day
-    assert str(contacts.loc[0, "contact_date"]) == "2025-06-02"
+    assert contacts.loc[0, "contact_date"] == pd.Timestamp("2025-06-02")
     assert shifts["duration_minutes"].tolist() == [240, 240, 720, 480, 480]
     assert pd.isna(shifts.loc[4, "band"])
 
@@ -269,10 +275,11 @@ def test_a_run_without_the_key_fails_clearly_and_writes_nothing(home, monkeypatc
     monkeypatch.delenv("PEERBENCH_PSEUDONYM_KEY")
     with pytest.raises(RuntimeError, match="PEERBENCH_PSEUDONYM_KEY is not set"):
         _materialize()
-    assert not (home / "lake").exists()
+    assert not (home / "lake" / "epr_contacts").exists()
 
 
 def test_a_bad_extract_is_quarantined_and_nothing_identifying_is_reported(home):
+    land_register(home, {"RXA": "community_provider", "RXB": "community_provider"})
     _land(home, "RXA", "epr_contacts", RXA_CONTACTS)
     bad = RXB_CONTACTS.replace("B02,9990000018", "B02,9990000017").replace(
         "2025-06-05,10:00", "2025-06-31,10:00"

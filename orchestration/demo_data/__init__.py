@@ -2,6 +2,8 @@
 
 Deterministic for a given seed. Magnitudes are realistic; some providers miss a month, some
 submit late. Nothing generated is committed: `peerbench demo-data` builds it in the home folder.
+The counts (providers, months, contacts a month) are settings of `DemoConfig`, so the national
+benchmark (`benchmarks/national.py`) uses the same generator at 200 providers and 40M contacts.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from orchestration.calendar import window
 from orchestration.demo_data.indicators import write_community_returns, write_mhlda_returns
 from orchestration.demo_data.national import write_ae_files
 from orchestration.demo_data.operational import write_operational_extracts
-from orchestration.demo_data.organisations import make_register, write_register
+from orchestration.demo_data.organisations import (
+    COMMUNITY_PROVIDERS,
+    MENTAL_HEALTH_TRUSTS,
+    make_register,
+    write_register,
+)
 
 OPERATIONAL_PROVIDERS = 6  # community providers that also send raw EPR and eRoster extracts
 
@@ -29,6 +36,10 @@ class DemoConfig:
     ae_start: str = "2021-04"
     operational_start: str = "2025-04"
     last_month: str | None = None  # default: the last month that has ended
+    community_providers: int = COMMUNITY_PROVIDERS
+    mental_health_trusts: int = MENTAL_HEALTH_TRUSTS
+    operational_providers: int = OPERATIONAL_PROVIDERS  # the first community providers
+    contacts_per_month: int | None = None  # per operational provider; default about 4,000
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -50,7 +61,7 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
     now = now or datetime.now()
     last = config.last_month or last_ended_month(now.date())
     rng = np.random.default_rng(config.seed)
-    register = make_register(rng)
+    register = make_register(rng, config.community_providers, config.mental_health_trusts)
     counts = {"organisations": write_register(landing, register)}
     counts["community_indicators"] = write_community_returns(
         landing, register, months_between(config.community_start, last), rng, now
@@ -69,8 +80,9 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
     ]
     counts["operational"] = write_operational_extracts(
         landing,
-        list(community[:OPERATIONAL_PROVIDERS]),
+        list(community[: config.operational_providers]),
         months_between(config.operational_start, last),
         rng,
+        config.contacts_per_month,
     )
     return counts

@@ -17,8 +17,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assets.national import AE_LANDING, ae_file_stem
-from contracts.ae_monthly import COUNT_COLUMNS, HEADER, TEXT_COLUMNS, TOTAL_ROW, nhse_period
+from contracts.ae_monthly import (
+    AE_LANDING,
+    COUNT_COLUMNS,
+    HEADER,
+    TEXT_COLUMNS,
+    TOTAL_ROW,
+    ae_file_stem,
+    nhse_period,
+)
 from orchestration.demo_data.organisations import PLACES, REGIONS
 
 ACUTE_TRUSTS = 20

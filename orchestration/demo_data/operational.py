@@ -7,7 +7,9 @@ follow the national community benchmarking report: about 14 shift days per WTE a
 attended visits per clinical shift day, about 40% of shift time in direct patient contact, nearly
 all district nursing visits at home, and a DNA rate between 3% and 10% that is the provider's own.
 NHS numbers are valid but drawn from the 999 range NHS England keeps for testing, so no demo
-patient can be a real person. About 4,000 contacts per provider and month keep the demo fast.
+patient can be a real person. About 4,000 contacts per provider and month keep the demo fast;
+given a number of contacts a month, a provider has as many teams as that takes (about 1,170
+booked contacts per team), which is how the national benchmark reaches 170,000 a month.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ ROSTER_COLUMNS = ["staff_id", "team_code", "shift_date", "start_time", "end_time
 SHIFT_DAYS_PER_HEAD = 13  # a month, what the rates above give on average
 PATIENTS_PER_CONTACT = 0.35  # pool size against a month's contacts: regulars and new referrals
 NO_NHS_NUMBER = 0.01  # patients whose NHS number is not traced yet: the local id stands in
+CONTACTS_PER_TEAM = 1_170  # booked contacts a month of a team of the sizes above (measured)
 
 
 def valid_nhs_numbers(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -54,9 +57,12 @@ def valid_nhs_numbers(rng: np.random.Generator, count: int) -> np.ndarray:
     return numbers[:count].astype(str)
 
 
-def _staff(rng: np.random.Generator, organisation: str) -> pd.DataFrame:
-    """The provider's teams and their staff, fixed across months."""
-    kinds = ["DN", "TH", *rng.choice(list(TEAM_KINDS), size=rng.integers(1, 4))]
+def _staff(
+    rng: np.random.Generator, organisation: str, team_count: int | None = None
+) -> pd.DataFrame:
+    """The provider's teams and their staff, fixed across months: `team_count` teams, or 3-5."""
+    more = rng.integers(1, 4) if team_count is None else max(0, team_count - 2)
+    kinds = ["DN", "TH", *rng.choice(list(TEAM_KINDS), size=more)]
     teams = [f"{organisation}-{kind}{kinds[: i + 1].count(kind)}" for i, kind in enumerate(kinds)]
     sizes = 10 + rng.binomial(15, 0.25, size=len(teams))  # 10-25, most teams 12-16
     count = int(sizes.sum())
@@ -80,7 +86,7 @@ def _staff(rng: np.random.Generator, organisation: str) -> pd.DataFrame:
 def _shifts(rng: np.random.Generator, staff: pd.DataFrame, month: str) -> pd.DataFrame:
     """Who worked which day: weekdays by WTE and attendance, weekends by the team's rota."""
     days = pd.date_range(f"{month}-01", periods=pd.Period(month).days_in_month, freq="D")
-    weekend = days.dayofweek.to_numpy() >= 5
+    weekend = days.day_of_week.to_numpy() >= 5
     weekend_rate = staff["kind"].map({k: v[1] for k, v in TEAM_KINDS.items()}).to_numpy()
     rate = np.where(
         weekend, weekend_rate[:, None], (staff["wte"] * WEEKDAY_ATTENDANCE).to_numpy()[:, None]
@@ -168,12 +174,21 @@ def _patients(rng: np.random.Generator, staff: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_operational_extracts(
-    landing: Path, providers: list[str], months: list[str], rng: np.random.Generator
+    landing: Path,
+    providers: list[str],
+    months: list[str],
+    rng: np.random.Generator,
+    contacts_per_month: int | None = None,
 ) -> int:
-    """Write both extracts for every provider and month; return the number of files written."""
+    """Write both extracts for every provider and month; return the number of files written.
+
+    `contacts_per_month` sets each provider's size (in teams); by default it has 3-5 teams."""
+    team_count = None
+    if contacts_per_month is not None:
+        team_count = round(contacts_per_month / CONTACTS_PER_TEAM)
     written = 0
     for organisation in providers:
-        staff = _staff(rng, organisation)
+        staff = _staff(rng, organisation, team_count)
         patients = _patients(rng, staff)
         dna_rate = rng.uniform(0.03, 0.10)
         for month in months:

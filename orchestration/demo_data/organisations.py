@@ -29,6 +29,7 @@ PLACES = (
     "Alston Bourne Cromer Diss Epping Filey Goole Hythe Ilkley Kendal Louth Malton Newent "
     "Olney Pershore Ramsey Settle Thirsk Uckfield Ware"
 ).split()
+QUALIFIERS = ("", "North ", "South ", "East ", "West ")  # more organisations than places
 TYPES = {
     "community_provider": "Community Healthcare NHS Trust",
     "mental_health_trust": "Mental Health NHS Foundation Trust",
@@ -48,20 +49,31 @@ def _codes(rng: np.random.Generator, count: int, taken: set[str]) -> list[str]:
     return codes
 
 
-def make_register(rng: np.random.Generator) -> pd.DataFrame:
+def _place(places: np.ndarray, index: int) -> str:
+    """The `index`-th organisation's place: 'Ashby', then 'North Ashby' once places run out."""
+    return f"{QUALIFIERS[index // len(places)]}{places[index % len(places)]}"
+
+
+def make_register(
+    rng: np.random.Generator,
+    community_providers: int = COMMUNITY_PROVIDERS,
+    mental_health_trusts: int = MENTAL_HEALTH_TRUSTS,
+) -> pd.DataFrame:
+    """The register of `community_providers` and `mental_health_trusts` (at most 400 in all,
+    the number of Z codes; past the number of places, names take a compass qualifier)."""
     places = rng.permutation(PLACES)
     taken: set[str] = set()
     rows = []
     for kind, count in (
-        ("community_provider", COMMUNITY_PROVIDERS),
-        ("mental_health_trust", MENTAL_HEALTH_TRUSTS),
+        ("community_provider", community_providers),
+        ("mental_health_trust", mental_health_trusts),
     ):
         for code in _codes(rng, count, taken):
             region = rng.choice(list(REGIONS))
             rows.append(
                 {
                     "organisation_code": code,
-                    "organisation_name": f"{places[len(rows)]} {TYPES[kind]}",
+                    "organisation_name": f"{_place(places, len(rows))} {TYPES[kind]}",
                     "organisation_type": kind,
                     "region_code": region,
                     "region_name": REGIONS[region],

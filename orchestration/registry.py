@@ -1,0 +1,234 @@
+"""The source registry: one declaration per source, read by the assets, the calendar, the CLI and
+the landing scan.
+
+Each entry says where a source's files land and how they are named, which lake dataset and
+contract they feed, their cadence, who may submit them (and how a file names its submitter),
+whether they carry service lines, and which collection (window calendar, publication) they
+belong to. A file under `landing/` that no entry recognises is reported, never skipped in silence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+
+from contracts.ae_monthly import MONTH_NAMES, ae_monthly_contract
+from contracts.indicator_return import indicator_return_contract
+from contracts.operational_extracts import epr_contacts_contract, eroster_shifts_contract
+from contracts.organisation_register import organisation_register_contract
+from contracts.validation import Contract
+from orchestration.partitions import (
+    month_label,
+    monthly_partition,
+    nhs_quarter_partition,
+    quarter_label,
+    quarter_months,
+)
+
+ORG = r"(?P<org>[A-Z0-9]{3,5})"
+STAMP = r"(?P<stamp>\d{8}T\d{4})"
+MONTH = r"(?P<period>\d{4}-(?:0[1-9]|1[0-2]))"
+QUARTER = r"(?P<period>\d{4}-\d{2}-Q[1-4])"
+STAMP_FORMAT = "%Y%m%dT%H%M"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One landing format and the lake dataset it feeds."""
+
+    name: str  # lake dataset and asset name
+    family: str  # asset group: indicator_collections, national_data, operational_extracts
+    description: str
+    cadence: str  # month, quarter or static
+    landing: re.Pattern[str]  # path under landing/; groups: period or month+year, org, stamp
+    contract: Callable[[str], Contract]  # period label -> contract
+    collection: str | None = None  # the window calendar and publication it belongs to
+    submitters: tuple[str, ...] = ()  # organisation types that may submit; () for publishers
+    service_lines: bool = False
+    keep: str = "every_return"  # or latest_release: only the newest accepted file of a period
+
+    @property
+    def partitions_def(self) -> dg.TimeWindowPartitionsDefinition | None:
+        return {"month": monthly_partition, "quarter": nhs_quarter_partition}.get(self.cadence)
+
+    def period_label(self, partition_key: str) -> str:
+        return (
+            quarter_label(partition_key)
+            if self.cadence == "quarter"
+            else month_label(partition_key)
+        )
+
+    def months(self, partition_key: str) -> list[str]:
+        """The months a period covers: three for a quarter of monthly values."""
+        if self.cadence == "quarter":
+            return quarter_months(partition_key)
+        return [month_label(partition_key)]
+
+    def match(self, relative: str) -> LandingFile | None:
+        found = self.landing.fullmatch(relative)
+        if not found:
+            return None
+        groups = found.groupdict()
+        if "month_name" in groups:
+            number = [m.lower() for m in MONTH_NAMES].index(groups["month_name"].lower()) + 1
+            groups["period"] = f"{groups['year']}-{number:02d}"
+        stamp = datetime.strptime(groups["stamp"], STAMP_FORMAT) if groups.get("stamp") else None
+        release = groups.get("release") or ""
+        return LandingFile(
+            source=self,
+            relative=relative,
+            period=groups.get("period") or "current",
+            submitter=groups.get("org"),
+            stamp=stamp,
+            release=(
+                release.count("-revised"),
+                tuple(int(n) for n in re.findall(r"-(\d+)", release)),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """A recognised landing file: its source, period, submitter and submission stamp."""
+
+    source: Source
+    relative: str
+    period: str
+    submitter: str | None
+    stamp: datetime | None
+    release: tuple[int, tuple[int, ...]] = (0, ())  # revised first, then NHS England's -1 copies
+
+
+def _indicator_contract(collection: str, cadence: str, service_lines: bool):
+    def contract(period: str) -> Contract:
+        months = _quarter_months(period) if cadence == "quarter" else [period]
+        return indicator_return_contract(collection, tuple(months), service_lines)
+
+    return contract
+
+
+def _quarter_months(label: str) -> list[str]:
+    """'2024-25-Q1' -> ['2024-04', '2024-05', '2024-06']."""
+    year, quarter = int(label[:4]), int(label[-1])
+    first = date(year + (quarter == 4), (3 * quarter + 1) % 12 or 12, 1)
+    return quarter_months(first.isoformat())
+
+
+def partition_key_of(source: Source, period: str) -> str:
+    """The Dagster partition key of a period label."""
+    if source.cadence == "quarter":
+        return f"{_quarter_months(period)[0]}-01"
+    return f"{period}-01"
+
+
+AE_MONTH = r"(?P<month_name>" + "|".join(MONTH_NAMES) + r")"
+SOURCES: dict[str, Source] = {
+    source.name: source
+    for source in (
+        Source(
+            name="organisations",
+            family="reference",
+            description="The membership register: each organisation's code, name, type, region.",
+            cadence="static",
+            landing=re.compile(r"reference/organisations\.csv"),
+            contract=lambda _: organisation_register_contract,
+        ),
+        Source(
+            name="community_indicator_returns",
+            family="indicator_collections",
+            description="Monthly Community Indicators returns, validated, one lake file a month.",
+            cadence="month",
+            landing=re.compile(rf"community_indicators/{MONTH}/{ORG}_{STAMP}\.csv"),
+            contract=_indicator_contract("community_indicators", "month", False),
+            collection="community_indicators",
+            submitters=("community_provider",),
+        ),
+        Source(
+            name="mhlda_indicator_returns",
+            family="indicator_collections",
+            description="Quarterly MHLDA returns of three monthly values, by service line.",
+            cadence="quarter",
+            landing=re.compile(rf"mhlda/{QUARTER}/{ORG}_{STAMP}\.csv"),
+            contract=_indicator_contract("mhlda", "quarter", True),
+            collection="mhlda",
+            submitters=("mental_health_trust",),
+            service_lines=True,
+        ),
+        Source(
+            name="nhse_ae_attendances",
+            family="national_data",
+            description=(
+                "NHS England monthly A&E attendances, 4-hour waits and emergency admissions by "
+                "provider; one lake file per month from the latest release."
+            ),
+            cadence="month",
+            landing=re.compile(
+                rf"nhse_ae/Monthly-AE-{AE_MONTH}-(?P<year>\d{{4}})(?P<release>(?:-revised)?(?:-\d+)*)\.csv",
+                re.IGNORECASE,
+            ),
+            contract=ae_monthly_contract,
+            collection="nhse_ae",
+            keep="latest_release",
+        ),
+        Source(
+            name="epr_contacts",
+            family="operational_extracts",
+            description="Each provider's monthly EPR patient contacts, validated, pseudonymised.",
+            cadence="month",
+            landing=re.compile(rf"operational/{ORG}/{MONTH}/epr_contacts\.csv"),
+            contract=epr_contacts_contract,
+            submitters=("community_provider",),
+        ),
+        Source(
+            name="eroster_shifts",
+            family="operational_extracts",
+            description="Each provider's monthly eRoster shifts worked, validated, pseudonymised.",
+            cadence="month",
+            landing=re.compile(rf"operational/{ORG}/{MONTH}/eroster_shifts\.csv"),
+            contract=eroster_shifts_contract,
+            submitters=("community_provider",),
+        ),
+    )
+}
+
+
+def recognise(relative: str) -> LandingFile | None:
+    """The source a landing path belongs to, or None."""
+    for source in SOURCES.values():
+        found = source.match(relative)
+        if found:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class LandingScan:
+    """Every file under `landing/`, sorted into (source, period), and those no source knows."""
+
+    files: dict[tuple[str, str], list[LandingFile]]
+    unrecognised: list[str]
+
+    def of(self, source: Source, period: str) -> list[LandingFile]:
+        return self.files.get((source.name, period), [])
+
+
+def scan_landing(landing: Path) -> LandingScan:
+    """One walk of `landing/` (hidden files, such as a transfer in progress, are not files yet)."""
+    files: dict[tuple[str, str], list[LandingFile]] = {}
+    unrecognised = []
+    paths = sorted(landing.rglob("*")) if landing.is_dir() else []
+    for path in paths:
+        relative = path.relative_to(landing).as_posix()
+        if not path.is_file() or any(part.startswith(".") for part in relative.split("/")):
+            continue
+        found = recognise(relative)
+        if found is None:
+            unrecognised.append(relative)
+        else:
+            files.setdefault((found.source.name, found.period), []).append(found)
+    return LandingScan(files, unrecognised)
