@@ -28,7 +28,7 @@ snapshot: setup  ## accept a deliberate change of the asset graph
 	$(BIN)/pytest tests/test_definitions.py --snapshot-update
 
 benchmark: setup  ## time the demo pipeline stage by stage
-	$(BIN)/python benchmarks/pipeline_stages.py
+	$(BIN)/python benchmarks/national.py --scale $(or $(SCALE),full)
 
 clean:
 	rm -rf $(VENV) var dbt_project/target

@@ -1,0 +1,229 @@
+"""What the two baseline scripts (`baseline_duckdb.py`, `baseline_pandas.py`) share.
+
+The baselines answer one question for `benchmarks/national.py`: how long does the platform's work
+take when written as one plain script, without Dagster, dbt or pandera? To be a fair yardstick
+each must do the same work as `peerbench refresh`, so both read the same landing files (listed
+here once), apply the same contract rules (their constants are here; each script writes the
+rules in its own language), and write the same outputs under `<home>/baseline_<engine>/`:
+
+- `lake/<dataset>/period=<period>/*.parquet`: accepted rows, the latest return per organisation
+  and period, identifiers replaced by keyed HMAC-SHA256 pseudonyms;
+- `quarantine.csv`: every violation of every rejected file (file, line, column, rule);
+- `mart/fct_metric_value.parquet`, `mart/fct_benchmark.parquet` (peer statistics and ranks) and
+  `mart/operational_team_month.parquet` (per-team monthly operational metrics).
+
+They deliberately do not import the platform (`contracts`, `assets`, `orchestration`): a baseline
+is what a competent analyst would write from the README and the metric catalogue alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "seeds" / "metric_catalogue.csv"
+
+# The contract rules' constants (the platform keeps its own in `contracts/`).
+ORGANISATION_CODE = r"^[A-Z0-9]{3,5}$"
+AE_ORGANISATION_CODE = r"^[A-Z0-9]{3,6}$"
+TEAM_CODE = r"^[A-Z0-9]{2,8}(-[A-Z0-9]{1,8}){0,2}$"
+START_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+END_TIME = r"^([0-3]\d|4[0-7]):[0-5]\d$"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+AFC_BAND = r"^([1-7]|8[a-d]|9)$"
+NHS_NUMBER = r"^\d{10}$"
+MAX_SHIFT_MINUTES = 24 * 60
+SERVICE_LINES = ("all", "adult_inpatient", "adult_community", "cyp_inpatient", "cyp_community",
+                 "adult_ld", "child_ld")  # fmt: skip
+SUBMISSION_NAME = re.compile(r"^(?P<org>[A-Z0-9]{3,5})_(?P<stamp>\d{8}T\d{4})\.csv$")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")  # fmt: skip
+
+# Expected columns of each landing format, and the register type that may submit it.
+RETURN_COLUMNS = ["organisation_code", "period", "metric_code", "numerator", "denominator"]
+COLLECTIONS = {  # collection: (lake dataset, columns, organisation type in the register)
+    "community_indicators": ("community_indicator_returns", RETURN_COLUMNS, "community_provider"),
+    "mhlda": ("mhlda_indicator_returns", [*RETURN_COLUMNS, "service_line"], "mental_health_trust"),
+}
+CONTACT_COLUMNS = ["contact_id", "nhs_number", "patient_id", "staff_id", "team_code",
+                   "contact_date", "start_time", "end_time", "contact_type", "location",
+                   "outcome", "travel_minutes", "interventions"]  # fmt: skip
+SHIFT_COLUMNS = ["staff_id", "team_code", "shift_date", "start_time", "end_time",
+                 "break_minutes", "staff_group", "employment_type", "band"]  # fmt: skip
+CONTACT_TYPES, LOCATIONS = ("F2F", "telephone", "video"), ("home", "clinic", "other")
+OUTCOMES = ("attended", "dna", "cancelled")
+STAFF_GROUPS, EMPLOYMENT = ("clinical", "non_clinical"), ("substantive", "bank", "agency")
+
+# NHS England's A&E file: published header -> column name.
+AE_TEXT = {"Period": "period", "Org Code": "organisation_code", "Parent Org": "parent_org",
+           "Org name": "organisation_name"}  # fmt: skip
+AE_COUNTS = {
+    "A&E attendances Type 1": "att_t1",
+    "A&E attendances Type 2": "att_t2",
+    "A&E attendances Other A&E Department": "att_other",
+    "A&E attendances Booked Appointments Type 1": "booked_t1",
+    "A&E attendances Booked Appointments Type 2": "booked_t2",
+    "A&E attendances Booked Appointments Other Department": "booked_other",
+    "Attendances over 4hrs Type 1": "over_t1",
+    "Attendances over 4hrs Type 2": "over_t2",
+    "Attendances over 4hrs Other Department": "over_other",
+    "Attendances over 4hrs Booked Appointments Type 1": "over_booked_t1",
+    "Attendances over 4hrs Booked Appointments Type 2": "over_booked_t2",
+    "Attendances over 4hrs Booked Appointments Other Department": "over_booked_other",
+    "Patients who have waited 4-12 hs from DTA to admission": "dta_4_12",
+    "Patients who have waited 12+ hrs from DTA to admission": "dta_12",
+    "Emergency admissions via A&E - Type 1": "adm_t1",
+    "Emergency admissions via A&E - Type 2": "adm_t2",
+    "Emergency admissions via A&E - Other A&E department": "adm_other",
+    "Other emergency admissions": "adm_elsewhere",
+}
+AE_OVER_WITHIN = [("over_t1", "att_t1"), ("over_t2", "att_t2"), ("over_other", "att_other"),
+                  ("over_booked_t1", "booked_t1"), ("over_booked_t2", "booked_t2"),
+                  ("over_booked_other", "booked_other")]  # fmt: skip
+_ALL = ["att_t1", "att_t2", "att_other", "booked_t1", "booked_t2", "booked_other"]
+_OVER = ["over_t1", "over_t2", "over_other", "over_booked_t1", "over_booked_t2",
+         "over_booked_other"]  # fmt: skip
+# metric: (numerator as (added, subtracted) columns, denominator columns, type 1 sites only)
+AE_METRICS = {
+    "AE_4HR_ALL": ((_ALL, _OVER), _ALL, False),
+    "AE_4HR_TYPE1": (
+        (["att_t1", "booked_t1"], ["over_t1", "over_booked_t1"]),
+        ["att_t1", "booked_t1"],
+        True,
+    ),
+    "AE_12HR_DTA": ((["dta_12"], []), ["adm_t1", "adm_t2", "adm_other"], False),
+    "AE_ADMISSION_CONVERSION": ((["adm_t1"], []), ["att_t1", "booked_t1"], True),
+}
+
+
+@dataclass
+class Job:
+    """One baseline run: where to read and write, which months, and the pseudonym key."""
+
+    home: Path
+    engine: str
+    months: list[str]
+    key: bytes
+    returns: dict[str, list[Path]] = field(default_factory=dict)  # collection -> files
+    ae: list[tuple[str, Path]] = field(default_factory=list)  # (month, file)
+    contacts: dict[str, list[Path]] = field(default_factory=dict)  # month -> files
+    shifts: dict[str, list[Path]] = field(default_factory=dict)
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def out(self) -> Path:
+        return self.home / f"baseline_{self.engine}"
+
+
+def parse_job(engine: str, description: str) -> Job:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--home", type=Path, default=os.environ.get("PEERBENCH_HOME", "var"))
+    parser.add_argument("--start", required=True, help="first month, YYYY-MM")
+    parser.add_argument("--to", required=True, help="last month, YYYY-MM")
+    args = parser.parse_args()
+    key = os.environ.get("PEERBENCH_PSEUDONYM_KEY", "")
+    if len(key) < 16:
+        parser.error("PEERBENCH_PSEUDONYM_KEY is not set (or shorter than 16 characters)")
+    job = Job(args.home.resolve(), engine, months_between(args.start, args.to), key.encode())
+    _find_landing_files(job)
+    return job
+
+
+def months_between(first: str, last: str) -> list[str]:
+    months = pd.period_range(first, last, freq="M")
+    return [str(month) for month in months]
+
+
+def quarter_label(month: str) -> str:
+    """NHS financial quarter of a month: '2024-06' -> '2024-25-Q1'."""
+    year, number = map(int, month.split("-"))
+    start = year if number >= 4 else year - 1
+    return f"{start}-{(start + 1) % 100:02d}-Q{(number - 4) % 12 // 3 + 1}"
+
+
+def window_months(collection: str, window: str) -> list[str]:
+    """The months a landing folder's returns may report: its month, or its quarter's three."""
+    if collection != "mhlda":
+        return [window]
+    start, quarter = int(window[:4]), int(window[-1])
+    first = pd.Period(f"{start}-04", freq="M") + 3 * (quarter - 1)
+    return [str(first + offset) for offset in range(3)]
+
+
+def ae_file_stem(month: str) -> str:
+    year, number = month.split("-")
+    return f"Monthly-AE-{MONTH_NAMES[int(number) - 1]}-{year}"
+
+
+def nhse_period(month: str) -> str:
+    year, number = month.split("-")
+    return f"MSitAE-{MONTH_NAMES[int(number) - 1].upper()}-{year}"
+
+
+def _find_landing_files(job: Job) -> None:
+    """Every landing file of the run's months, as the platform's refresh would pick them."""
+    quarters = [quarter_label(m) for m in job.months if m[5:] in ("01", "04", "07", "10")]
+    windows = {"community_indicators": job.months, "mhlda": quarters}
+    for collection, labels in windows.items():
+        folders = [job.landing / collection / label for label in labels]
+        job.returns[collection] = [path for f in folders for path in sorted(f.glob("*.csv"))]
+    for month in job.months:
+        stem = job.landing / "nhse_ae" / ae_file_stem(month)
+        releases = [Path(f"{stem}-revised.csv"), Path(f"{stem}.csv")]  # a revision wins
+        job.ae += [(month, path) for path in releases if path.is_file()][:1]
+        job.contacts[month] = sorted(job.landing.glob(f"operational/*/{month}/epr_contacts.csv"))
+        job.shifts[month] = sorted(job.landing.glob(f"operational/*/{month}/eroster_shifts.csv"))
+
+
+def submission(path: Path) -> tuple[str | None, datetime | None]:
+    """The organisation and submission time a return's file name states, if it is well formed."""
+    match = SUBMISSION_NAME.match(path.name)
+    if not match:
+        return None, None
+    return match["org"], datetime.strptime(match["stamp"], "%Y%m%dT%H%M")
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC-SHA256's inner and outer padded keys, so SQL can compute HMAC with two sha256 calls:
+    HMAC(k, m) = sha256(opad || sha256(ipad || m)) (RFC 2104)."""
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def pseudonymiser(key: bytes, domain: str) -> Callable[[str], str]:
+    """The platform's pseudonym of a value: HMAC-SHA256 of '<domain>\\x1f<value>' under the key,
+    as 32 hex characters."""
+    keyed = hmac.new(key, f"{domain}\x1f".encode(), hashlib.sha256)
+
+    def pseudonym(value: str) -> str:
+        digest = keyed.copy()
+        digest.update(value.encode())
+        return digest.hexdigest()[:32]
+
+    return pseudonym
+
+
+def file_sha256(path: Path) -> str:
+    """A landing file's SHA-256, its identity in the lineage (the platform records it too)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def read_header(path: Path) -> tuple[str, ...]:
+    """A CSV file's header, each name stripped."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        return tuple(column.strip() for column in next(csv.reader(handle), []))

@@ -1,0 +1,511 @@
+"""Baseline: the platform's refresh written as one bare DuckDB script.
+
+    PEERBENCH_PSEUDONYM_KEY=... .venv/bin/python benchmarks/baseline_duckdb.py \\
+        --home <PEERBENCH_HOME> --start 2020-04 --to 2026-03
+
+`benchmarks/national.py` times this script beside `peerbench refresh` to show what the platform's
+machinery (Dagster, dbt, pandera, per-file work) costs over the work itself. It reads every
+landing CSV of the months (all files of a dataset in one `read_csv`, with the file name as a
+column), checks each row against the contract rules in one pass, quarantines a file whole if
+any of its rows fails, keeps the latest return per organisation and period, pseudonymises NHS
+numbers, patient and staff ids with keyed HMAC-SHA256 (computed in SQL from two sha256 calls),
+writes Parquet per dataset and period, then computes the metric values, the peer statistics
+(N, mean, min, quartiles with `quantile_cont`, median, max, rank by polarity) and per-team
+monthly operational metrics. Outputs are described in `baseline_common.py`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline_common import (
+    AE_COUNTS,
+    AE_METRICS,
+    AE_ORGANISATION_CODE,
+    AE_OVER_WITHIN,
+    AE_TEXT,
+    AFC_BAND,
+    CATALOGUE,
+    COLLECTIONS,
+    CONTACT_COLUMNS,
+    CONTACT_TYPES,
+    EMPLOYMENT,
+    END_TIME,
+    ISO_DATE,
+    LOCATIONS,
+    MAX_SHIFT_MINUTES,
+    NHS_NUMBER,
+    ORGANISATION_CODE,
+    OUTCOMES,
+    SERVICE_LINES,
+    SHIFT_COLUMNS,
+    STAFF_GROUPS,
+    START_TIME,
+    TEAM_CODE,
+    Job,
+    file_sha256,
+    hmac_pads,
+    nhse_period,
+    parse_job,
+    read_header,
+    submission,
+    window_months,
+)
+
+Rule = tuple[str, str, str]  # (column, rule, SQL that is true when the row passes)
+
+
+def sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_list(values: Iterable[str]) -> str:
+    return "[" + ", ".join(sql_text(value) for value in values) + "]"
+
+
+def load(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], columns: list[str]) -> None:
+    """All `files` into `table` (text columns, trimmed, plus `filename` and `line`); a file without
+    the expected columns, or without rows, is reported at line 1 instead. Files are read in one
+    `read_csv` per distinct header (column order may differ between files)."""
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for path in files:
+        header = read_header(path)
+        missing = [column for column in columns if column not in header]
+        for column in missing:
+            report(con, str(path), 1, column, "expected column is missing")
+        if not missing:
+            groups[tuple(header)].append(str(path))
+    trimmed = ", ".join(f'trim("{column}") as "{column}"' for column in columns)
+    selects = [
+        f"select filename, {trimmed} from read_csv(?, columns = {_text_columns(header)}, "
+        "header = true, auto_detect = false, delim = ',', quote = '\"', filename = true)"
+        for header in groups
+    ]
+    empty = ", ".join(f'null::varchar as "{column}"' for column in columns)
+    union = " union all ".join(selects) or f"select null::varchar as filename, {empty} limit 0"
+    con.execute(f"create or replace table {table}_read as {union}", list(groups.values()))
+    paths = [path for group in groups.values() for path in group]
+    hashes = pd.DataFrame(
+        {"filename": paths, "source_sha256": [file_sha256(Path(p)) for p in paths]}
+    )
+    con.register("hashes", hashes)
+    # line numbers: rows keep their order within a file; the header is line 1
+    con.execute(f"""
+        create or replace table {table} as
+        select r.*, r.rowid - f.first + 2 as line, h.source_sha256
+        from {table}_read as r
+        join (select filename, min(rowid) as first from {table}_read group by 1) as f
+            using (filename)
+        join hashes as h using (filename)
+    """)
+    con.execute(f"drop table {table}_read")
+    con.unregister("hashes")
+    loaded = {row[0] for row in con.execute(f"select distinct filename from {table}").fetchall()}
+    for path in paths:
+        if path not in loaded:
+            report(con, path, 1, None, "file has no rows")
+
+
+def _text_columns(header: tuple[str, ...]) -> str:
+    """A read_csv `columns` struct naming the file's own header, every column as text."""
+    return "{" + ", ".join(f"{sql_text(column)}: 'VARCHAR'" for column in header) + "}"
+
+
+def report(con: duckdb.DuckDBPyConnection, file: str, line, column, rule: str) -> None:
+    con.execute("insert into violations values (?, ?, ?, ?)", [file, line, column, rule])
+
+
+def check(con: duckdb.DuckDBPyConnection, table: str, rules: list[Rule], key: list[str]) -> None:
+    """Every failed rule of every row of `table` (one pass), and keys repeated within a file."""
+    failures = ", ".join(
+        f"case when coalesce({ok}, false) then null else {sql_text(f'{column}|{rule}')} end"
+        for column, rule, ok in rules
+    )
+    con.execute(f"""
+        insert into violations
+        select filename, line, split_part(failure, '|', 1), split_part(failure, '|', 2)
+        from (
+            select filename, line,
+                   unnest(list_filter([{failures}], lambda x: x is not null)) as failure
+            from {table}
+        )
+    """)
+    columns = ", ".join(key)
+    con.execute(f"""
+        insert into violations
+        select filename, max(line), '{key[-1]}', 'key repeats an earlier row of the file'
+        from {table} group by filename, {columns} having count(*) > 1
+    """)
+
+
+def accepted(table: str) -> str:
+    """The rows of `table` from files without a violation."""
+    return f"(select * from {table} where filename not in (select file from violations))"
+
+
+def ingest_returns(con: duckdb.DuckDBPyConnection, job: Job, collection: str) -> None:
+    dataset, columns, organisation_type = COLLECTIONS[collection]
+    files = pd.DataFrame(
+        [
+            (str(p), p.parent.name, window_months(collection, p.parent.name), *submission(p))
+            for p in job.returns[collection]
+        ],
+        columns=["filename", "period_label", "months", "file_org", "submitted_at"],
+    )
+    con.register("files", files)
+    load(con, "returns", job.returns[collection], columns)
+    con.execute(f"""
+        create or replace table returns as
+        select r.*, f.period_label, f.months, f.file_org, f.submitted_at,
+               try_cast(r.numerator as double) as num, try_cast(r.denominator as double) as den,
+               c.metric_code is not null as known_metric, c.unit, c.multiplier,
+               c.plausible_min, c.plausible_max, c.service_lines,
+               o.organisation_code is not null as member
+        from returns as r
+        join files as f using (filename)
+        left join catalogue as c
+            on c.metric_code = r.metric_code and c.collection = '{collection}'
+        left join register as o
+            on o.organisation_code = f.file_org and o.organisation_type = '{organisation_type}'
+    """)
+    rules: list[Rule] = [
+        ("organisation_code", "not an ODS-style organisation code",
+         f"regexp_full_match(organisation_code, '{ORGANISATION_CODE}')"),
+        ("organisation_code", "not the organisation the file name names",
+         "organisation_code = file_org"),
+        ("organisation_code", "the file's organisation is not a member of the collection",
+         "member"),
+        ("organisation_code", "the file name's submission time is in the future",
+         "submitted_at <= localtimestamp"),
+        ("period", "period is not one of this window's", "list_contains(months, period)"),
+        ("metric_code", f"metric is not in the {collection} catalogue", "known_metric"),
+        ("numerator", "not a number at least 0", "num >= 0"),
+        ("denominator", "not a number above 0", "den > 0"),
+        ("numerator", "numerator is above denominator for a percentage",
+         "coalesce(unit <> 'percent' or num <= den, true)"),
+        ("numerator", "value is outside the catalogue's plausible range",
+         "coalesce(num / den * multiplier between plausible_min and plausible_max, true)"),
+    ]  # fmt: skip
+    if "service_line" in columns:
+        rules.append(
+            ("service_line", "the metric is not collected for this service line",
+             f"list_contains({sql_list(SERVICE_LINES)}, service_line) and coalesce(service_lines"
+             " = 'all' or list_contains(string_split(service_lines, '|'), service_line), true)")
+        )  # fmt: skip
+    check(con, "returns", rules, [c for c in columns if c not in ("numerator", "denominator")])
+    line = ", service_line" if "service_line" in columns else ", 'all' as service_line"
+    con.execute(f"""
+        copy (
+            select organisation_code, period as month{line}, metric_code, num as numerator,
+                   den as denominator, filename as source_file, source_sha256, submitted_at,
+                   period_label as period
+            from {accepted("returns")} as r
+            qualify dense_rank() over (
+                partition by r.organisation_code, r.period
+                order by r.submitted_at desc, r.filename desc
+            ) = 1
+        ) to '{job.out}/lake/{dataset}' (format parquet, partition_by (period))
+    """)
+    con.unregister("files")
+
+
+def ingest_ae(con: duckdb.DuckDBPyConnection, job: Job) -> None:
+    files = pd.DataFrame([(str(p), m, nhse_period(m)) for m, p in job.ae],
+                         columns=["filename", "month", "nhse_period"])  # fmt: skip
+    con.register("files", files)
+    load(con, "ae", [p for _, p in job.ae], [*AE_TEXT, *AE_COUNTS])
+    renamed = [f'"{h}" as {c}' for h, c in AE_TEXT.items()]
+    counts = [f'try_cast("{h}" as bigint) as {c}' for h, c in AE_COUNTS.items()]
+    con.execute(f"""
+        create or replace table ae as
+        select filename, line, {", ".join(renamed + counts)}, f.month, f.nhse_period
+        from ae join files as f using (filename)
+        where upper(coalesce("Period", '')) <> 'TOTAL'
+    """)
+    rules: list[Rule] = [
+        ("period", "period is not this file's month", "period = nhse_period"),
+        ("organisation_code", "not an ODS organisation code",
+         f"regexp_full_match(organisation_code, '{AE_ORGANISATION_CODE}')"),
+        ("parent_org", "empty", "length(parent_org) >= 1"),
+        ("organisation_name", "empty", "length(organisation_name) >= 1"),
+        *[(c, "not a whole number at least 0", f"{c} >= 0") for c in AE_COUNTS.values()],
+        *[(over, f"more attendances over 4 hours than {att}", f"{over} <= {att}")
+          for over, att in AE_OVER_WITHIN],
+    ]  # fmt: skip
+    check(con, "ae", rules, ["organisation_code"])
+    con.execute(f"""
+        copy (select * exclude (filename, line, period, nhse_period, month),
+                     filename as source_file, month as period
+              from {accepted("ae")})
+        to '{job.out}/lake/nhse_ae_attendances' (format parquet, partition_by (period))
+    """)
+    con.unregister("files")
+
+
+def _minutes(column: str) -> str:
+    """`HH:MM` as minutes after midnight (past 1440 for the next day)."""
+    hours, minutes = f"left({column}, 2)", f"substr({column}, 4, 2)"
+    return f"(try_cast({hours} as integer) * 60 + try_cast({minutes} as integer))"
+
+
+def _nhs_number_valid(column: str) -> str:
+    """Modulus 11: the tenth digit is (11 - sum of the first nine weighted 10..2) mod 11."""
+    digit = "cast(substr({column}, {i}, 1) as integer)"
+    weighted = " + ".join(f"{digit.format(column=column, i=i)} * {11 - i}" for i in range(1, 10))
+    return f"(11 - ({weighted}) % 11) % 11 = {digit.format(column=column, i=10)}"
+
+
+def _hmac(domain: str, column: str) -> str:
+    """Keyed HMAC-SHA256 in SQL (RFC 2104) with the padded keys bound as $ipad and $opad."""
+    message = f"encode('{domain}' || chr(31) || {column})"
+    return f"left(sha256($opad || unhex(sha256($ipad || {message}))), 32)"
+
+
+DURATION = f"{_minutes('end_time')} - {_minutes('start_time')}"
+
+
+def _extract_rules(date_column: str, month: str) -> list[Rule]:
+    """The rules both operational extracts share: dates in the month, times, team and staff."""
+    return [
+        ("organisation_code", "landing folder is not an ODS-style organisation code",
+         f"regexp_full_match(organisation_code, '{ORGANISATION_CODE}')"),
+        (date_column, "not a calendar date written YYYY-MM-DD",
+         f"regexp_full_match({date_column}, '{ISO_DATE}') "
+         f"and try_strptime({date_column}, '%Y-%m-%d') is not null"),
+        (date_column, f"date is not in the extract's month {month}",
+         f"starts_with({date_column}, '{month}-')"),
+        ("start_time", "not a time", f"regexp_full_match(start_time, '{START_TIME}')"),
+        ("end_time", "not a time", f"regexp_full_match(end_time, '{END_TIME}')"),
+        ("end_time", "end is not after start", f"{DURATION} > 0"),
+        ("team_code", "not a team code", f"regexp_full_match(team_code, '{TEAM_CODE}')"),
+        ("staff_id", "not an identifier", "length(staff_id) between 1 and 64"),
+    ]  # fmt: skip
+
+
+def _contact_rules(month: str) -> list[Rule]:
+    nhs_number = f"regexp_full_match(nhs_number, '{NHS_NUMBER}')"
+    return [
+        *_extract_rules("contact_date", month),
+        ("contact_id", "not an identifier", "length(contact_id) between 1 and 64"),
+        ("patient_id", "not an identifier", "length(patient_id) between 1 and 64"),
+        ("nhs_number", "not 10 digits", f"nhs_number is null or {nhs_number}"),
+        ("nhs_number", "NHS number fails the modulus 11 check",
+         f"nhs_number is null or not {nhs_number} or {_nhs_number_valid('nhs_number')}"),
+        ("contact_type", "not allowed", f"list_contains({sql_list(CONTACT_TYPES)}, contact_type)"),
+        ("location", "not allowed", f"list_contains({sql_list(LOCATIONS)}, location)"),
+        ("outcome", "not allowed", f"list_contains({sql_list(OUTCOMES)}, outcome)"),
+        ("travel_minutes", "not a count", "try_cast(travel_minutes as bigint) >= 0"),
+        ("interventions", "not a count", "try_cast(interventions as bigint) >= 0"),
+    ]  # fmt: skip
+
+
+def _shift_rules(month: str) -> list[Rule]:
+    return [
+        *_extract_rules("shift_date", month),
+        ("break_minutes", "not a count", "try_cast(break_minutes as bigint) >= 0"),
+        ("end_time", "shift is over 24 hours", f"{DURATION} <= {MAX_SHIFT_MINUTES}"),
+        ("break_minutes", "break is not shorter than the shift",
+         f"try_cast(break_minutes as bigint) < {DURATION}"),
+        ("staff_group", "not allowed", f"list_contains({sql_list(STAFF_GROUPS)}, staff_group)"),
+        ("employment_type", "not allowed",
+         f"list_contains({sql_list(EMPLOYMENT)}, employment_type)"),
+        ("band", "not an AfC band", f"band is null or regexp_full_match(band, '{AFC_BAND}')"),
+    ]  # fmt: skip
+
+
+def _pseudonyms(column: str, domain: str) -> str:
+    """A join of the extract's distinct `column` values to their pseudonyms (`<domain>_hmac`)."""
+    return (
+        f"left join (select {column}, {_hmac(domain, column)} as {domain}_hmac "
+        f"from (select distinct {column} from extract)) using ({column})"
+    )
+
+
+CONTACTS_TO_LAKE = f"""
+    select organisation_code, contact_id, team_code, cast(contact_date as date) as contact_date,
+           start_time, end_time, {DURATION} as duration_minutes, contact_type, location, outcome,
+           cast(travel_minutes as bigint) as travel_minutes,
+           cast(interventions as bigint) as interventions,
+           coalesce(nhs_number_hmac, patient_hmac) as patient_pseudonym,
+           staff_hmac as staff_pseudonym, filename as source_file, source_sha256
+    from {accepted("extract")}
+    {_pseudonyms("nhs_number", "nhs_number")}
+    {_pseudonyms("patient_id", "patient")}
+    {_pseudonyms("staff_id", "staff")}
+"""
+SHIFTS_TO_LAKE = f"""
+    select organisation_code, team_code, cast(shift_date as date) as shift_date, start_time,
+           end_time, {DURATION} as duration_minutes, cast(break_minutes as bigint) as break_minutes,
+           staff_group, employment_type, band, staff_hmac as staff_pseudonym,
+           filename as source_file, source_sha256
+    from {accepted("extract")}
+    {_pseudonyms("staff_id", "staff")}
+"""
+
+
+def ingest_operational(con: duckdb.DuckDBPyConnection, job: Job, month: str) -> None:
+    """One month of both extracts from every provider: check, pseudonymise, write."""
+    pads = dict(zip(("ipad", "opad"), hmac_pads(job.key), strict=True))
+    extracts = (
+        ("epr_contacts", job.contacts[month], CONTACT_COLUMNS, _contact_rules(month),
+         ["contact_id"], CONTACTS_TO_LAKE),
+        ("eroster_shifts", job.shifts[month], SHIFT_COLUMNS, _shift_rules(month),
+         ["staff_id", "shift_date", "start_time"], SHIFTS_TO_LAKE),
+    )  # fmt: skip
+    for dataset, files, columns, rules, key, to_lake in extracts:
+        load(con, "extract", files, columns)
+        con.execute("""create or replace table extract as
+            select *, split_part(filename, '/', -3) as organisation_code from extract""")
+        check(con, "extract", rules, ["organisation_code", *key])
+        folder = job.out / "lake" / dataset / f"period={month}"
+        folder.mkdir(parents=True, exist_ok=True)
+        con.execute(f"copy ({to_lake}) to '{folder}/data.parquet' (format parquet)", pads)
+        con.execute("drop table extract")
+
+
+def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
+    lake, mart = job.out / "lake", job.out / "mart"
+    mart.mkdir(parents=True, exist_ok=True)
+    for dataset in ("community_indicator_returns", "mhlda_indicator_returns",
+                    "nhse_ae_attendances", "epr_contacts", "eroster_shifts"):  # fmt: skip
+        con.execute(f"""create view {dataset} as select * from read_parquet(
+            '{lake}/{dataset}/*/*.parquet', hive_partitioning = true)""")
+    con.execute("""
+        create table team_month as
+        with contacts as (
+            select organisation_code, team_code, period,
+                   count(*) as booked,
+                   count(*) filter (outcome = 'attended') as attended,
+                   count(*) filter (outcome = 'dna') as did_not_attend,
+                   count(*) filter (outcome = 'attended' and contact_type = 'F2F') as face_to_face,
+                   count(*) filter (outcome = 'attended' and contact_type = 'F2F'
+                                    and location = 'home') as at_home,
+                   sum(duration_minutes) filter (outcome = 'attended') as contact_minutes,
+                   sum(travel_minutes) as travel_minutes,
+                   count(distinct patient_pseudonym) as patients
+            from epr_contacts
+            group by all
+        ),
+        shift_days as (
+            select organisation_code, team_code, period,
+                   count(distinct (staff_pseudonym, shift_date)) as clinical_shift_days
+            from eroster_shifts
+            where staff_group = 'clinical'
+            group by all
+        )
+        select *,
+               did_not_attend / nullif(attended + did_not_attend, 0) as dna_rate,
+               face_to_face / nullif(attended, 0) as face_to_face_share,
+               at_home / nullif(face_to_face, 0) as home_visit_share,
+               attended / nullif(clinical_shift_days, 0) as contacts_per_shift_day
+        from contacts full join shift_days using (organisation_code, team_code, period)
+    """)
+    con.execute(f"copy team_month to '{mart}/operational_team_month.parquet'")
+    ae_metrics = " union all ".join(
+        f"select '{metric}' as metric_code, organisation_code, period, "
+        f"{' + '.join(plus)}{''.join(f' - {c}' for c in minus)} as numerator, "
+        f"{' + '.join(denominator)} as denominator "
+        f"from nhse_ae_attendances {'where att_t1 > 0' if type1 else ''}"
+        for metric, ((plus, minus), denominator, type1) in AE_METRICS.items()
+    )
+    con.execute(f"""
+        create table metric_value as
+        with provider as (
+            select organisation_code, period,
+                   sum(attended) as attended, sum(did_not_attend) as did_not_attend,
+                   sum(face_to_face) as face_to_face, sum(at_home) as at_home,
+                   sum(clinical_shift_days) as clinical_shift_days
+            from team_month group by all
+        ),
+        unioned as (
+            select 'community_indicators' as collection, metric_code, organisation_code,
+                   service_line, month as period, numerator, denominator
+            from community_indicator_returns
+            union all
+            select 'mhlda', metric_code, organisation_code, service_line, month, numerator,
+                   denominator
+            from mhlda_indicator_returns
+            union all
+            select 'nhse_ae', metric_code, organisation_code, 'all', period, numerator, denominator
+            from ({ae_metrics}) where denominator > 0
+            union all
+            select 'operational',
+                   unnest(['OP_DNA_RATE', 'OP_HOME_VISIT_SHARE', 'OP_CONTACTS_PER_SHIFT_DAY']),
+                   organisation_code, 'all', period,
+                   unnest([did_not_attend, at_home, attended]),
+                   unnest([attended + did_not_attend, face_to_face, clinical_shift_days])
+            from provider
+        )
+        select u.*, cast(u.period || '-01' as date) as period_start,
+               u.numerator / nullif(u.denominator, 0) * c.multiplier as value,
+               case when c.polarity = 'lower_is_better' then -1 else 1 end as direction
+        from unioned as u join catalogue as c using (metric_code)
+    """)
+    con.execute(f"""
+        copy (
+            with peers as (select * from metric_value where value is not null),
+            statistics as (
+                select metric_code, service_line, period_start, count(*) as peer_n,
+                       avg(value) as peer_mean, min(value) as peer_min,
+                       quantile_cont(value, 0.25) as peer_lower_quartile,
+                       quantile_cont(value, 0.5) as peer_median,
+                       quantile_cont(value, 0.75) as peer_upper_quartile,
+                       max(value) as peer_max
+                from peers group by all
+            )
+            select p.collection, p.metric_code, p.service_line, p.period_start,
+                   p.organisation_code, p.numerator, p.denominator, p.value,
+                   s.* exclude (metric_code, service_line, period_start),
+                   rank() over (partition by p.metric_code, p.service_line, p.period_start
+                                order by p.value * p.direction desc) as peer_rank,
+                   case when p.value <= s.peer_lower_quartile then 1
+                        when p.value <= s.peer_median then 2
+                        when p.value <= s.peer_upper_quartile then 3 else 4 end as quartile_band,
+                   p.value - s.peer_median as difference_from_median,
+                   previous.value as previous_value
+            from peers as p
+            join statistics as s using (metric_code, service_line, period_start)
+            left join peers as previous
+                on previous.metric_code = p.metric_code and previous.service_line = p.service_line
+                and previous.organisation_code = p.organisation_code
+                and previous.period_start = p.period_start - interval 1 month
+        ) to '{mart}/fct_benchmark.parquet'
+    """)
+    values = "select * exclude (direction) from metric_value"
+    con.execute(f"copy ({values}) to '{mart}/fct_metric_value.parquet'")
+
+
+def main() -> None:
+    job = parse_job("duckdb", __doc__.splitlines()[0])
+    shutil.rmtree(job.out, ignore_errors=True)
+    (job.out / "lake").mkdir(parents=True)
+    con = duckdb.connect()  # in memory; spills to disk beside the outputs if it must
+    con.execute(f"set temp_directory = '{job.out / 'spill'}'")
+    con.execute(
+        "create table violations (file varchar, line bigint, column_name varchar, rule varchar)"
+    )
+    con.execute(f"create table catalogue as select * from read_csv('{CATALOGUE}')")
+    con.execute(f"""create table register as select * from read_csv(
+        '{job.landing / "reference" / "organisations.csv"}', all_varchar = true)""")
+    for collection in COLLECTIONS:
+        ingest_returns(con, job, collection)
+    ingest_ae(con, job)
+    for month in job.months:
+        if job.contacts[month] or job.shifts[month]:
+            ingest_operational(con, job, month)
+    build_mart(con, job)
+    con.execute(f"copy violations to '{job.out / 'quarantine.csv'}'")
+    rejected = con.execute("select count(distinct file), count(*) from violations").fetchone()
+    print(f"duckdb baseline: {rejected[0]} files quarantined ({rejected[1]} violations)")
+
+
+if __name__ == "__main__":
+    main()
