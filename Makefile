@@ -27,7 +27,7 @@ test: setup  ## run the test suite (each test builds the platform in a temporary
 snapshot: setup  ## accept a deliberate change of the asset graph
 	$(BIN)/pytest tests/test_definitions.py --snapshot-update
 
-benchmark: setup  ## time the demo pipeline stage by stage
+benchmark: setup  ## national scale against a bare DuckDB and a pandas script (SCALE=small to try it)
 	$(BIN)/python benchmarks/national.py --scale $(or $(SCALE),full)
 
 clean:

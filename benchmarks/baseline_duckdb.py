@@ -71,10 +71,18 @@ def sql_list(values: Iterable[str]) -> str:
     return "[" + ", ".join(sql_text(value) for value in values) + "]"
 
 
-def load(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], columns: list[str]) -> None:
-    """All `files` into `table` (text columns, trimmed, plus `filename` and `line`); a file without
-    the expected columns, or without rows, is reported at line 1 instead. Files are read in one
-    `read_csv` per distinct header (column order may differ between files)."""
+def load(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    files: list[Path],
+    columns: list[str],
+    file_columns: str = "",
+) -> None:
+    """All `files` as the view `table`: text columns, trimmed, with `filename`, `line` and
+    `source_sha256` (and any `file_columns`, SQL over `filename`). A file without the expected
+    columns, or without rows, is reported at line 1 instead. Files are read in one `read_csv` per
+    distinct header (column order may differ between files) into `<table>_rows`, the only copy
+    of the data; `<table>_files` holds one row per file."""
     groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for path in files:
         header = read_header(path)
@@ -91,27 +99,38 @@ def load(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], columns:
     ]
     empty = ", ".join(f'null::varchar as "{column}"' for column in columns)
     union = " union all ".join(selects) or f"select null::varchar as filename, {empty} limit 0"
-    con.execute(f"create or replace table {table}_read as {union}", list(groups.values()))
+    con.execute(f"create or replace table {table}_rows as {union}", list(groups.values()))
     paths = [path for group in groups.values() for path in group]
     hashes = pd.DataFrame(
         {"filename": paths, "source_sha256": [file_sha256(Path(p)) for p in paths]}
     )
     con.register("hashes", hashes)
-    # line numbers: rows keep their order within a file; the header is line 1
+    # rows keep their order within a file, so a row's line is its rowid less the file's first
+    # rowid, plus 2 (the header is line 1)
     con.execute(f"""
-        create or replace table {table} as
-        select r.*, r.rowid - f.first + 2 as line, h.source_sha256
-        from {table}_read as r
-        join (select filename, min(rowid) as first from {table}_read group by 1) as f
-            using (filename)
-        join hashes as h using (filename)
+        create or replace table {table}_files as
+        select filename, first, source_sha256 {file_columns}
+        from (select filename, min(rowid) as first from {table}_rows group by 1)
+        join hashes using (filename)
     """)
-    con.execute(f"drop table {table}_read")
     con.unregister("hashes")
-    loaded = {row[0] for row in con.execute(f"select distinct filename from {table}").fetchall()}
+    con.execute(f"""
+        create or replace view {table} as
+        select r.*, r.rowid - f.first + 2 as line, f.* exclude (filename, first)
+        from {table}_rows as r join {table}_files as f using (filename)
+    """)
+    loaded = {row[0] for row in con.execute(f"select filename from {table}_files").fetchall()}
     for path in paths:
         if path not in loaded:
             report(con, path, 1, None, "file has no rows")
+
+
+def unload(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    """Drop what `load` made (and any further tables), freeing their memory."""
+    for table in tables:
+        con.execute(f"drop view if exists {table}")
+        con.execute(f"drop table if exists {table}_rows")
+        con.execute(f"drop table if exists {table}_files")
 
 
 def _text_columns(header: tuple[str, ...]) -> str:
@@ -124,20 +143,24 @@ def report(con: duckdb.DuckDBPyConnection, file: str, line, column, rule: str) -
 
 
 def check(con: duckdb.DuckDBPyConnection, table: str, rules: list[Rule], key: list[str]) -> None:
-    """Every failed rule of every row of `table` (one pass), and keys repeated within a file."""
+    """Every failed rule of every row of `table`, and keys repeated within a file. One pass finds
+    the failing rows; only those are then checked rule by rule, to name every failure."""
+    passes = " and ".join(f"coalesce({ok}, false)" for _, _, ok in rules)
     failures = ", ".join(
         f"case when coalesce({ok}, false) then null else {sql_text(f'{column}|{rule}')} end"
         for column, rule, ok in rules
     )
-    con.execute(f"""
-        insert into violations
-        select filename, line, split_part(failure, '|', 1), split_part(failure, '|', 2)
-        from (
-            select filename, line,
-                   unnest(list_filter([{failures}], lambda x: x is not null)) as failure
-            from {table}
-        )
-    """)
+    failing = con.execute(f"select count(*) from {table} where not ({passes})").fetchone()[0]
+    if failing:
+        con.execute(f"""
+            insert into violations
+            select filename, line, split_part(failure, '|', 1), split_part(failure, '|', 2)
+            from (
+                select filename, line,
+                       unnest(list_filter([{failures}], lambda x: x is not null)) as failure
+                from (select * from {table} where not ({passes}))
+            )
+        """)
     columns = ", ".join(key)
     con.execute(f"""
         insert into violations
@@ -161,7 +184,7 @@ def ingest_returns(con: duckdb.DuckDBPyConnection, job: Job, collection: str) ->
         columns=["filename", "period_label", "months", "file_org", "submitted_at"],
     )
     con.register("files", files)
-    load(con, "returns", job.returns[collection], columns)
+    load(con, "landed", job.returns[collection], columns)
     con.execute(f"""
         create or replace table returns as
         select r.*, f.period_label, f.months, f.file_org, f.submitted_at,
@@ -169,13 +192,14 @@ def ingest_returns(con: duckdb.DuckDBPyConnection, job: Job, collection: str) ->
                c.metric_code is not null as known_metric, c.unit, c.multiplier,
                c.plausible_min, c.plausible_max, c.service_lines,
                o.organisation_code is not null as member
-        from returns as r
+        from landed as r
         join files as f using (filename)
         left join catalogue as c
             on c.metric_code = r.metric_code and c.collection = '{collection}'
         left join register as o
             on o.organisation_code = f.file_org and o.organisation_type = '{organisation_type}'
     """)
+    unload(con, "landed")
     rules: list[Rule] = [
         ("organisation_code", "not an ODS-style organisation code",
          f"regexp_full_match(organisation_code, '{ORGANISATION_CODE}')"),
@@ -215,21 +239,24 @@ def ingest_returns(con: duckdb.DuckDBPyConnection, job: Job, collection: str) ->
         ) to '{job.out}/lake/{dataset}' (format parquet, partition_by (period))
     """)
     con.unregister("files")
+    con.execute("drop table returns")
 
 
 def ingest_ae(con: duckdb.DuckDBPyConnection, job: Job) -> None:
     files = pd.DataFrame([(str(p), m, nhse_period(m)) for m, p in job.ae],
                          columns=["filename", "month", "nhse_period"])  # fmt: skip
     con.register("files", files)
-    load(con, "ae", [p for _, p in job.ae], [*AE_TEXT, *AE_COUNTS])
+    load(con, "landed", [p for _, p in job.ae], [*AE_TEXT, *AE_COUNTS])
     renamed = [f'"{h}" as {c}' for h, c in AE_TEXT.items()]
     counts = [f'try_cast("{h}" as bigint) as {c}' for h, c in AE_COUNTS.items()]
     con.execute(f"""
         create or replace table ae as
-        select filename, line, {", ".join(renamed + counts)}, f.month, f.nhse_period
-        from ae join files as f using (filename)
+        select filename, line, source_sha256, {", ".join(renamed + counts)}, f.month,
+               f.nhse_period
+        from landed join files as f using (filename)
         where upper(coalesce("Period", '')) <> 'TOTAL'
     """)
+    unload(con, "landed")
     rules: list[Rule] = [
         ("period", "period is not this file's month", "period = nhse_period"),
         ("organisation_code", "not an ODS organisation code",
@@ -248,6 +275,7 @@ def ingest_ae(con: duckdb.DuckDBPyConnection, job: Job) -> None:
         to '{job.out}/lake/nhse_ae_attendances' (format parquet, partition_by (period))
     """)
     con.unregister("files")
+    con.execute("drop table ae")
 
 
 def _minutes(column: str) -> str:
@@ -361,23 +389,39 @@ def ingest_operational(con: duckdb.DuckDBPyConnection, job: Job, month: str) -> 
          ["staff_id", "shift_date", "start_time"], SHIFTS_TO_LAKE),
     )  # fmt: skip
     for dataset, files, columns, rules, key, to_lake in extracts:
-        load(con, "extract", files, columns)
-        con.execute("""create or replace table extract as
-            select *, split_part(filename, '/', -3) as organisation_code from extract""")
+        load(con, "extract", files, columns, ", split_part(filename, '/', -3) as organisation_code")
         check(con, "extract", rules, ["organisation_code", *key])
         folder = job.out / "lake" / dataset / f"period={month}"
         folder.mkdir(parents=True, exist_ok=True)
         con.execute(f"copy ({to_lake}) to '{folder}/data.parquet' (format parquet)", pads)
-        con.execute("drop table extract")
+        unload(con, "extract")
+
+
+_RETURN = [("organisation_code", "varchar"), ("month", "varchar"), ("service_line", "varchar"),
+           ("metric_code", "varchar"), ("numerator", "double"),
+           ("denominator", "double")]  # fmt: skip
+MART_INPUTS = {  # lake dataset: the columns the mart reads (to stand in for an empty dataset)
+    "community_indicator_returns": _RETURN,
+    "mhlda_indicator_returns": _RETURN,
+    "nhse_ae_attendances": [("organisation_code", "varchar"), ("period", "varchar"),
+                            *[(column, "bigint") for column in AE_COUNTS.values()]],
+    "epr_contacts": [(c, "varchar") for c in ("organisation_code", "team_code", "period",
+                     "outcome", "contact_type", "location", "patient_pseudonym")]
+    + [("duration_minutes", "bigint"), ("travel_minutes", "bigint")],
+    "eroster_shifts": [(c, "varchar") for c in ("organisation_code", "team_code", "period",
+                       "staff_pseudonym", "staff_group")] + [("shift_date", "date")],
+}  # fmt: skip
 
 
 def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
     lake, mart = job.out / "lake", job.out / "mart"
     mart.mkdir(parents=True, exist_ok=True)
-    for dataset in ("community_indicator_returns", "mhlda_indicator_returns",
-                    "nhse_ae_attendances", "epr_contacts", "eroster_shifts"):  # fmt: skip
-        con.execute(f"""create view {dataset} as select * from read_parquet(
-            '{lake}/{dataset}/*/*.parquet', hive_partitioning = true)""")
+    for dataset, columns in MART_INPUTS.items():
+        if any((lake / dataset).glob("*/*.parquet")):
+            source = f"read_parquet('{lake}/{dataset}/*/*.parquet', hive_partitioning = true)"
+        else:  # no period of the dataset was accepted
+            source = f"(select {', '.join(f'null::{t} as {c}' for c, t in columns)} limit 0)"
+        con.execute(f"create view {dataset} as select * from {source}")
     con.execute("""
         create table team_month as
         with contacts as (

@@ -135,11 +135,15 @@ def ingest_returns(
     members = register.loc[register["organisation_type"] == organisation_type, "organisation_code"]
     metrics = catalogue[catalogue["collection"] == collection].set_index("metric_code")
     frame = read(job.returns[collection], columns, q).merge(files, on="filename")
-    num = pd.to_numeric(frame["numerator"], errors="coerce")
-    den = pd.to_numeric(frame["denominator"], errors="coerce")
+    num = pd.to_numeric(frame["numerator"], errors="coerce").astype("float64")
+    den = pd.to_numeric(frame["denominator"], errors="coerce").astype("float64")
     metric = frame["metric_code"]
-    value = num / den * metric.map(metrics["multiplier"])
-    lowest, highest = metric.map(metrics["plausible_min"]), metric.map(metrics["plausible_max"])
+
+    def number(field: str) -> pd.Series:
+        return metric.map(metrics[field]).astype("float64")
+
+    value = num / den * number("multiplier")
+    lowest, highest = number("plausible_min"), number("plausible_max")
     periods = zip(frame["period"], frame["months"], strict=True)
     in_window = [period in months for period, months in periods]
     rules: list[Rule] = [
@@ -228,49 +232,62 @@ def ingest_ae(job: Job, q: Quarantine) -> pd.DataFrame:
 
 
 def minutes(times: pd.Series) -> pd.Series:
-    hours = pd.to_numeric(times.str.slice(0, 2), errors="coerce")
-    return hours * 60 + pd.to_numeric(times.str.slice(3, 5), errors="coerce")
+    """`HH:MM` (already checked) as minutes after midnight; past 1440 for the next day."""
+    return times.str.slice(0, 2).astype("float64") * 60 + times.str.slice(3, 5).astype("float64")
 
 
 def nhs_number_valid(numbers: pd.Series) -> pd.Series:
     """Modulus 11: the tenth digit is (11 - sum of the first nine weighted 10..2) mod 11."""
-    ten_digits = matches(numbers, r"\d{10}")
-    values = pd.to_numeric(numbers.where(ten_digits), errors="coerce").fillna(0).astype("int64")
+    ten_digits = matches(numbers, NHS_NUMBER)
+    values = numbers.where(ten_digits).astype("float64").fillna(0).astype("int64")
     digits = values.to_numpy()[:, None] // 10 ** np.arange(9, -1, -1) % 10
     check = (11 - (digits[:, :9] @ np.arange(10, 1, -1)) % 11) % 11
     return numbers.isna() | ~ten_digits | pd.Series(check == digits[:, 9], numbers.index)
 
 
-def extract_rules(frame: pd.DataFrame, date_column: str, month: str) -> list[Rule]:
+def read_extract(files: list[Path], columns: list[str], q: Quarantine) -> pd.DataFrame:
+    """An extract's files, with the provider their landing folder `<ORG>/<YYYY-MM>/` names."""
+    frame = read(files, columns, q)
+    folders = {str(path): path.parent.parent.name for path in files}
+    return frame.assign(organisation_code=frame["filename"].map(folders).astype("str"))
+
+
+def extract_rules(
+    frame: pd.DataFrame, date_column: str, month: str
+) -> tuple[list[Rule], pd.Series, pd.Series]:
+    """The rules both extracts share; and each row's date and length in minutes, where valid."""
     dates = frame[date_column]
-    duration = minutes(frame["end_time"]) - minutes(frame["start_time"])
-    calendar_date = pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce").notna()
-    return [
+    day = pd.to_datetime(dates.where(matches(dates, ISO_DATE)), format="%Y-%m-%d", errors="coerce")
+    start_ok = matches(frame["start_time"], START_TIME)
+    end_ok = matches(frame["end_time"], END_TIME)
+    duration = minutes(frame["end_time"].where(end_ok)) - minutes(
+        frame["start_time"].where(start_ok)
+    )
+    rules: list[Rule] = [
         ("organisation_code", "landing folder is not an ODS-style organisation code",
          matches(frame["organisation_code"], ORGANISATION_CODE)),
-        (date_column, "not a calendar date written YYYY-MM-DD",
-         matches(dates, ISO_DATE) & calendar_date),
+        (date_column, "not a calendar date written YYYY-MM-DD", day.notna()),
         (date_column, f"date is not in the extract's month {month}",
          dates.str.startswith(f"{month}-")),
-        ("start_time", "not a time", matches(frame["start_time"], START_TIME)),
-        ("end_time", "not a time", matches(frame["end_time"], END_TIME)),
+        ("start_time", "not a time", start_ok),
+        ("end_time", "not a time", end_ok),
         ("end_time", "end is not after start", duration > 0),
         ("team_code", "not a team code", matches(frame["team_code"], TEAM_CODE)),
         ("staff_id", "not an identifier", frame["staff_id"].str.len().between(1, 64)),
     ]  # fmt: skip
+    return rules, day, duration
 
 
 def ingest_operational(job: Job, month: str, q: Quarantine) -> pd.DataFrame:
     """One month of both extracts: check, pseudonymise, write; return its per-team metrics."""
-    contacts = read(job.contacts[month], CONTACT_COLUMNS, q)
-    contacts["organisation_code"] = contacts["filename"].str.split("/").str[-3]
+    contacts = read_extract(job.contacts[month], CONTACT_COLUMNS, q)
+    rules, day, duration = extract_rules(contacts, "contact_date", month)
     count = {
         column: pd.to_numeric(contacts[column], errors="coerce")
         for column in ("travel_minutes", "interventions")
     }
     nhs = contacts["nhs_number"]
-    rules = [
-        *extract_rules(contacts, "contact_date", month),
+    rules += [
         ("contact_id", "not an identifier", contacts["contact_id"].str.len().between(1, 64)),
         ("patient_id", "not an identifier", contacts["patient_id"].str.len().between(1, 64)),
         ("nhs_number", "not 10 digits", nhs.isna() | matches(nhs, NHS_NUMBER)),
@@ -281,25 +298,23 @@ def ingest_operational(job: Job, month: str, q: Quarantine) -> pd.DataFrame:
         *[(c, "not a count", (values >= 0) & (values % 1 == 0)) for c, values in count.items()],
     ]  # fmt: skip
     contacts = q.check(contacts, rules, ["organisation_code", "contact_id"])
+    kept = contacts.index
     patient = pseudonymised(contacts["nhs_number"], job.key, "nhs_number")
-    duration = minutes(contacts["end_time"]) - minutes(contacts["start_time"])
     contacts = contacts.assign(
-        contact_date=pd.to_datetime(contacts["contact_date"]).dt.date,
-        duration_minutes=duration.astype("int64"),
-        travel_minutes=contacts["travel_minutes"].astype("int64"),
-        interventions=contacts["interventions"].astype("int64"),
+        contact_date=day[kept].dt.date,
+        duration_minutes=duration[kept].astype("int64"),
+        travel_minutes=count["travel_minutes"][kept].astype("int64"),
+        interventions=count["interventions"][kept].astype("int64"),
         patient_pseudonym=patient.fillna(pseudonymised(contacts["patient_id"], job.key, "patient")),
         staff_pseudonym=pseudonymised(contacts["staff_id"], job.key, "staff"),
     ).drop(columns=["nhs_number", "patient_id", "staff_id", "line"])
     write_lake(contacts.assign(period=month).rename(columns={"filename": "source_file"}),
                job, "epr_contacts", "period")  # fmt: skip
 
-    shifts = read(job.shifts[month], SHIFT_COLUMNS, q)
-    shifts["organisation_code"] = shifts["filename"].str.split("/").str[-3]
-    duration = minutes(shifts["end_time"]) - minutes(shifts["start_time"])
+    shifts = read_extract(job.shifts[month], SHIFT_COLUMNS, q)
+    rules, day, duration = extract_rules(shifts, "shift_date", month)
     breaks = pd.to_numeric(shifts["break_minutes"], errors="coerce")
-    rules = [
-        *extract_rules(shifts, "shift_date", month),
+    rules += [
         ("break_minutes", "not a count", (breaks >= 0) & (breaks % 1 == 0)),
         ("end_time", "shift is over 24 hours", duration <= MAX_SHIFT_MINUTES),
         ("break_minutes", "break is not shorter than the shift", breaks < duration),
@@ -308,10 +323,11 @@ def ingest_operational(job: Job, month: str, q: Quarantine) -> pd.DataFrame:
         ("band", "not an AfC band", shifts["band"].isna() | matches(shifts["band"], AFC_BAND)),
     ]  # fmt: skip
     shifts = q.check(shifts, rules, ["organisation_code", "staff_id", "shift_date", "start_time"])
+    kept = shifts.index
     shifts = shifts.assign(
-        shift_date=pd.to_datetime(shifts["shift_date"]).dt.date,
-        duration_minutes=duration[shifts.index].astype("int64"),
-        break_minutes=shifts["break_minutes"].astype("int64"),
+        shift_date=day[kept].dt.date,
+        duration_minutes=duration[kept].astype("int64"),
+        break_minutes=breaks[kept].astype("int64"),
         staff_pseudonym=pseudonymised(shifts["staff_id"], job.key, "staff"),
     ).drop(columns=["staff_id", "line"])
     write_lake(shifts.assign(period=month).rename(columns={"filename": "source_file"}),
@@ -322,8 +338,9 @@ def ingest_operational(job: Job, month: str, q: Quarantine) -> pd.DataFrame:
 def pseudonymised(values: pd.Series, key: bytes, domain: str) -> pd.Series:
     """Each value's pseudonym, computed once per distinct value; missing stays missing."""
     pseudonym = pseudonymiser(key, domain)
-    distinct = values.dropna().unique()
-    return values.map(dict(zip(distinct, map(pseudonym, distinct), strict=True)))
+    codes, distinct = pd.factorize(values)  # a missing value has code -1: the None at the end
+    pseudonyms = np.array([*map(pseudonym, distinct), None], dtype=object)
+    return pd.Series(pseudonyms[codes], index=values.index, dtype="str")
 
 
 def team_month(contacts: pd.DataFrame, shifts: pd.DataFrame) -> pd.DataFrame:
@@ -387,7 +404,7 @@ def benchmark(values: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
         statistics[name] = value.quantile(q)  # linear interpolation, as quantile_cont
     ranked = peers.merge(statistics.reset_index(), on=keys)
     lower_is_better = catalogue.set_index("metric_code")["polarity"] == "lower_is_better"
-    direction = ranked["metric_code"].map(lower_is_better.map({True: -1, False: 1}))
+    direction = ranked["metric_code"].map(lower_is_better.map({True: -1, False: 1})).astype(float)
     by_peer_group = (ranked["value"] * direction).groupby([ranked[k] for k in keys])
     ranked["peer_rank"] = by_peer_group.rank(method="min", ascending=False)
     quartiles = ("peer_lower_quartile", "peer_median", "peer_upper_quartile")
