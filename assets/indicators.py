@@ -2,8 +2,9 @@
 MHLDA Indicators (quarterly, three monthly values) collections.
 
 Landing layout, one folder per window: `landing/<collection>/<period>/<ORG>_<YYYYMMDDTHHMM>.csv`,
-the stamp being the submission time (a resubmission is a new file, never an overwrite). Every
-accepted return stays in the lake with its lineage; the mart counts each organisation's latest.
+the stamp being the submission time (a resubmission is a new file, never an overwrite). The lake
+holds each organisation's latest accepted return with its lineage; earlier ones are recorded as
+superseded in `lake/submissions/`.
 """
 
 import dagster as dg

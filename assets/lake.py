@@ -8,9 +8,10 @@ accepted rows are written to a temporary file beside their final place and renam
 a re-run replaces them exactly and a failed run leaves the previous file. A partition where no
 file was accepted keeps its previous file: an empty or broken upload never deletes data.
 
-Each partition also records its landing files (`lake/submissions/`): status (accepted,
-superseded, quarantined), rows, first error and the file's fingerprint, which tells a later
-refresh whether anything changed.
+The lake holds the rows of the file that counts for each submitter (the latest return; for
+national data the latest release). Each partition also records every landing file
+(`lake/submissions/`): status (accepted, superseded, quarantined), rows, first error and the
+file's fingerprint, which tells a later refresh whether anything changed.
 """
 
 import hashlib
@@ -33,21 +34,18 @@ from contracts.validation import (
     mask_identifiers,
     validate_files,
 )
-from orchestration.registry import LandingFile, Source, scan_landing
+from orchestration.registry import (
+    STATIC_PERIOD,
+    LandingFile,
+    Source,
+    partition_dir,
+    scan_landing,
+)
 
 PARTITION_FILE = "data.parquet"
 SUBMISSIONS = "submissions"
 # (source, period) -> SQL over the accepted rows (`accepted`) and their files (`meta`)
 LakeSelect = Callable[[Source, str], str]
-
-
-STATIC_PERIOD = "current"  # the one "period" of an unpartitioned source (the register)
-
-
-def partition_dir(lake: Path, dataset: str, period: str) -> Path:
-    if period == STATIC_PERIOD:
-        return lake / dataset
-    return lake / dataset / f"period={period}"
 
 
 def write_frame(frame: pd.DataFrame, folder: Path) -> Path:
@@ -58,7 +56,7 @@ def write_frame(frame: pd.DataFrame, folder: Path) -> Path:
 
 
 def submissions_dir(lake: Path, dataset: str, period: str) -> Path:
-    return lake / SUBMISSIONS / f"dataset={dataset}" / f"period={period}"
+    return partition_dir(lake / SUBMISSIONS, f"dataset={dataset}", period)
 
 
 def file_sha256(path: Path) -> str:
@@ -148,15 +146,10 @@ def _is_member(register: pd.DataFrame, file: LandingFile, source: Source) -> boo
     if rows.empty or rows.iloc[0]["organisation_type"] not in source.submitters:
         return False
     row = rows.iloc[0]
-    first, last = min(_months(file)), max(_months(file))
+    months = source.months_of_period(file.period)
+    first, last = months[0], months[-1]
     starts, ends = row.get("member_from"), row.get("member_to")
     return (pd.isna(starts) or starts <= last) and (pd.isna(ends) or ends >= first)
-
-
-def _months(file: LandingFile) -> list[str]:
-    from orchestration.registry import partition_key_of
-
-    return file.source.months(partition_key_of(file.source, file.period))
 
 
 def read_register(lake: Path) -> pd.DataFrame | None:
@@ -164,24 +157,20 @@ def read_register(lake: Path) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
 
-def _statuses(accepted: Sequence[LandingFile], source: Source, landing: Path) -> dict[str, str]:
-    """Accepted files that count, and those a later file supersedes: the latest return of each
-    submitter (by stamp), or the latest release of a national file (revised, then newest)."""
-    if source.keep == "latest_release":
-        ranked = sorted(
-            accepted, key=lambda f: (f.release, (landing / f.relative).stat().st_mtime_ns)
-        )
-        winners = {ranked[-1].relative} if ranked else set()
-    else:
-        latest: dict[str | None, LandingFile] = {}
-        for file in accepted:
-            best = latest.get(file.submitter)
-            if best is None or (file.stamp or datetime.min, file.relative) > (
-                best.stamp or datetime.min,
-                best.relative,
-            ):
-                latest[file.submitter] = file
-        winners = {f.relative for f in latest.values()}
+def _statuses(accepted: Sequence[LandingFile], landing: Path) -> dict[str, str]:
+    """Which accepted file counts for each submitter (one publisher for national files): a
+    revised release over the original, then the latest submission stamp (else the newest file).
+    The others are superseded: recorded, not counted."""
+
+    def rank(file: LandingFile) -> tuple:
+        mtime = datetime.fromtimestamp((landing / file.relative).stat().st_mtime)
+        return (file.release, file.stamp or mtime, file.relative)
+
+    latest: dict[str | None, LandingFile] = {}
+    for file in accepted:
+        if file.submitter not in latest or rank(file) > rank(latest[file.submitter]):
+            latest[file.submitter] = file
+    winners = {f.relative for f in latest.values()}
     return {f.relative: "accepted" if f.relative in winners else "superseded" for f in accepted}
 
 
@@ -212,13 +201,12 @@ def ingest_partition(
     outcome.violations = {**checked, **validated.violations}
     accepted_files = [f for f in files if not outcome.violations[f.relative]]
     outcome.statuses = {f.relative: "quarantined" for f in files if outcome.violations[f.relative]}
-    outcome.statuses |= _statuses(accepted_files, source, landing)
+    outcome.statuses |= _statuses(accepted_files, landing)
     meta = _file_meta(files, landing, outcome, validated.rows)
     connection.register("meta", meta)
     counted = [f.relative for f in accepted_files if outcome.statuses[f.relative] == "accepted"]
-    keep = counted if source.keep == "latest_release" else [f.relative for f in accepted_files]
     connection.execute(
-        f"delete from accepted where {FILE_COLUMN} not in (select unnest(?::varchar[]))", [keep]
+        f"delete from accepted where {FILE_COLUMN} not in (select unnest(?::varchar[]))", [counted]
     )
     outcome.rows = connection.execute("select count(*) from accepted").fetchall()[0][0]
     if outcome.rows:
@@ -272,7 +260,7 @@ def _write_quarantine_reports(
     quarantine: Path, dataset: str, period: str, rejected: dict[str, list[Violation]]
 ) -> None:
     """One report per rejected file, named after its landing path; a re-run reports afresh."""
-    folder = quarantine / dataset / f"period={period}"
+    folder = partition_dir(quarantine, dataset, period)
     shutil.rmtree(folder, ignore_errors=True)
     for relative, violations in rejected.items():
         folder.mkdir(parents=True, exist_ok=True)

@@ -17,11 +17,9 @@ import dagster as dg
 import duckdb
 
 from assets.lake import build_lake_asset, pseudonym_key_table, pseudonym_sql
-from contracts.operational_extracts import IDENTIFIERS, typed_extract_sql
+from contracts.operational_extracts import DATE_COLUMNS, IDENTIFIERS, typed_extract_sql
 from orchestration.registry import SOURCES, Source
 from orchestration.settings import pseudonym_key
-
-DATE_COLUMNS = {"epr_contacts": "contact_date", "eroster_shifts": "shift_date"}
 
 
 def _with_key(connection: duckdb.DuckDBPyConnection) -> None:

@@ -20,6 +20,7 @@ from contracts.nhs_number import NHS_NUMBER_CHECK_SQL
 from contracts.validation import Contract, Limits, RowRule, validate_file
 
 IDENTIFIERS = ("nhs_number", "patient_id", "staff_id")
+DATE_COLUMNS = {"epr_contacts": "contact_date", "eroster_shifts": "shift_date"}
 TEAM_CODE = r"^[A-Z0-9]{2,8}(-[A-Z0-9]{1,8}){0,2}$"  # such as RXA-DN1
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 START_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
@@ -162,9 +163,9 @@ def _read(path: Path, contract: Contract, date_column: str) -> pd.DataFrame:
 
 def read_epr_contacts(path: Path, month: str) -> pd.DataFrame:
     """One month's EPR contacts, validated, identifiers still in clear; raise if the file is bad."""
-    return _read(path, epr_contacts_contract(month), "contact_date")
+    return _read(path, epr_contacts_contract(month), DATE_COLUMNS["epr_contacts"])
 
 
 def read_eroster_shifts(path: Path, month: str) -> pd.DataFrame:
     """One month's rostered shifts, validated, identifiers still in clear; raise if it is bad."""
-    return _read(path, eroster_shifts_contract(month), "shift_date")
+    return _read(path, eroster_shifts_contract(month), DATE_COLUMNS["eroster_shifts"])

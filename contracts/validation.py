@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -378,14 +378,14 @@ def _stage(
             """,
             [paths],
         )
-        for path, line, column, kind, byte in connection.execute(
+        for path, line, column, kind in connection.execute(
             """
-            select s.file_path, e.line, e.column_name, e.error_type, e.byte_position
+            select s.file_path, e.line, e.column_name, e.error_type
             from _reject_errors as e join _reject_scans as s using (scan_id, file_id)
             order by s.file_path, e.line
             """
         ).fetchall():
-            rule = _reject_rule(kind, files[name_of[path]], byte)
+            rule = _reject_rule(kind)
             shown_column = None if column is None or column.startswith("_blank_") else column
             result.violations[name_of[path]].append(
                 Violation(name_of[path], int(line), shown_column, rule)
@@ -410,10 +410,10 @@ def _stage(
             result.violations[name].append(Violation(name, None, None, rule))
 
 
-def _reject_rule(kind: str, path: Path, byte: int | None) -> str:
+def _reject_rule(kind: str) -> str:
     """DuckDB's reason for an unreadable line, in words; never the line itself (it may hold
     identifiers)."""
-    if kind == "INVALID ENCODING" or kind == "INVALID UNICODE":
+    if kind in ("INVALID ENCODING", "INVALID UNICODE"):
         return "not UTF-8 text (save the file as UTF-8)"
     if kind == "TOO MANY COLUMNS":
         return "more fields than the header has columns"
@@ -515,11 +515,3 @@ def validate_file(
     finally:
         if connection is None:
             own.close()
-
-
-def read_csv_text(path: Path) -> pd.DataFrame:
-    """A small reference CSV (the metric catalogue) as text, blank cells missing."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-
-
-Reader = Callable[[Path], pd.DataFrame]

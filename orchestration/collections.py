@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.calendar import collection_rules
-from orchestration.registry import SOURCES, Source
+from orchestration.registry import SOURCES, Source, partition_dir
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,7 @@ class Collection:
         return self.source.period_label(partition_key)
 
     def has_data(self, lake: Path, partition_key: str) -> bool:
-        folder = lake / self.lake_dataset / f"period={self.period_label(partition_key)}"
-        return folder.is_dir()
+        return partition_dir(lake, self.lake_dataset, self.period_label(partition_key)).is_dir()
 
 
 COLLECTIONS = {

@@ -50,7 +50,6 @@ class Source:
     collection: str | None = None  # the window calendar and publication it belongs to
     submitters: tuple[str, ...] = ()  # organisation types that may submit; () for publishers
     service_lines: bool = False
-    keep: str = "every_return"  # or latest_release: only the newest accepted file of a period
 
     @property
     def partitions_def(self) -> dg.TimeWindowPartitionsDefinition | None:
@@ -69,6 +68,9 @@ class Source:
             return quarter_months(partition_key)
         return [month_label(partition_key)]
 
+    def months_of_period(self, period: str) -> list[str]:
+        return self.months(partition_key_of(self, period))
+
     def match(self, relative: str) -> LandingFile | None:
         found = self.landing.fullmatch(relative)
         if not found:
@@ -82,7 +84,7 @@ class Source:
         return LandingFile(
             source=self,
             relative=relative,
-            period=groups.get("period") or "current",
+            period=groups.get("period") or STATIC_PERIOD,
             submitter=groups.get("org"),
             stamp=stamp,
             release=(
@@ -110,6 +112,16 @@ def _indicator_contract(collection: str, cadence: str, service_lines: bool):
         return indicator_return_contract(collection, tuple(months), service_lines)
 
     return contract
+
+
+STATIC_PERIOD = "current"  # the one "period" of an unpartitioned source (the register)
+
+
+def partition_dir(lake: Path, dataset: str, period: str) -> Path:
+    """Where a lake dataset keeps a period: `<dataset>/period=<period>/` (hive style)."""
+    if period == STATIC_PERIOD:
+        return lake / dataset
+    return lake / dataset / f"period={period}"
 
 
 def _quarter_months(label: str) -> list[str]:
@@ -173,7 +185,6 @@ SOURCES: dict[str, Source] = {
             ),
             contract=ae_monthly_contract,
             collection="nhse_ae",
-            keep="latest_release",
         ),
         Source(
             name="epr_contacts",

@@ -32,14 +32,6 @@ def range_tags(first_key: str, last_key: str) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}
 
 
-def partition_keys_between(
-    partitions_def: dg.PartitionsDefinition, first: str, last: str, now: datetime
-) -> list[str]:
-    """The partition keys from the period containing `first` to the one containing `last`."""
-    keys = partitions_def.get_partition_keys(current_time=now)
-    return [key for key in keys if first <= key <= last]
-
-
 @dataclass(frozen=True)
 class RefreshPlan:
     """What a refresh must run: per cadence the partition keys whose landing files changed, and

@@ -56,7 +56,7 @@ def _reports(home: Path, dataset: str = "community_indicator_returns") -> dict[s
 def test_a_return_cannot_carry_another_organisations_rows(home):
     land_register(home, MEMBERS)
     _return(home, "ZBB_20240705T0900.csv", "ZBB,2024-06,CI_DNA_RATE,12,300\n")
-    _return(home, "ZAF_20240706T0900.csv", "ZBB,2024-06,CI_DNA_RATE,290,300\n".replace("290", "1"))
+    _return(home, "ZAF_20240706T0900.csv", "ZBB,2024-06,CI_DNA_RATE,1,300\n")  # ZBB's, by ZAF
     _run(home, community_indicator_returns)
     lake = _lake(home)
     assert lake["source_file"].unique().tolist() == [
@@ -75,6 +75,23 @@ def test_a_stamp_in_the_future_is_refused(home):
     assert _lake(home)["numerator"].tolist() == [12.0]
     [report] = _reports(home).values()
     assert "later than now" in report["violations"][0]["rule"]
+
+
+def test_a_resubmission_counts_and_the_earlier_return_is_recorded_superseded(home):
+    land_register(home, MEMBERS)
+    _return(home, "ZBB_20240705T0900.csv", "ZBB,2024-06,CI_DNA_RATE,12,300\n")
+    _return(home, "ZBB_20240709T1400.csv", "ZBB,2024-06,CI_DNA_RATE,15,300\n")
+    _return(home, "ZAF_20240706T0900.csv", "ZAF,2024-06,CI_DNA_RATE,9,300\n")
+    _run(home, community_indicator_returns)
+    assert sorted(_lake(home)["numerator"]) == [9.0, 15.0]
+    submissions = pd.read_parquet(
+        home / "lake/submissions/dataset=community_indicator_returns/period=2024-06"
+    ).set_index("source_file")["status"]
+    assert submissions.to_dict() == {
+        "community_indicators/2024-06/ZAF_20240706T0900.csv": "accepted",
+        "community_indicators/2024-06/ZBB_20240705T0900.csv": "superseded",
+        "community_indicators/2024-06/ZBB_20240709T1400.csv": "accepted",
+    }
 
 
 def test_invented_codes_and_non_members_cannot_join_the_peer_group(home):

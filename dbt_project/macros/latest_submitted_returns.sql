@@ -1,5 +1,6 @@
-{#- The rows of the latest return each organisation submitted for each period in the run's window.
-    Earlier returns stay in the lake and staging; only the newest counts in the mart. -#}
+{#- The rows of each organisation's latest return for each period in the run's window. The lake
+    holds only the return that counts per organisation and period (the ingest records the
+    superseded ones in lake/submissions/), so this selects the window and shapes the columns. -#}
 {% macro latest_submitted_returns(returns, collection) %}
 
 with
@@ -8,19 +9,6 @@ returns as (
 
     select * from {{ returns }}
     where {{ in_partition_window('period_start') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        dense_rank() over (
-            partition by organisation_code, period_start
-            order by submitted_at desc, source_file desc
-        ) as submission_rank
-
-    from returns
 
 )
 
@@ -37,7 +25,6 @@ select
     source_sha256,
     submitted_at
 
-from ranked
-where submission_rank = 1
+from returns
 
 {% endmacro %}
