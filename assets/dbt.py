@@ -42,8 +42,14 @@ class PeerbenchDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = PeerbenchDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def _build_args(vars_: Mapping[str, str] | None = None) -> list[str]:
-    return ["build", *(["--vars", json.dumps(dict(vars_))] if vars_ else [])]
+def build_args(vars_: Mapping[str, str] | None = None, *, full_refresh: bool = False) -> list[str]:
+    """`dbt build` over a period window; a full refresh recreates the incremental models (after a
+    change of reference data or of a model's columns) instead of deleting and inserting."""
+    return [
+        "build",
+        *(["--vars", json.dumps(dict(vars_))] if vars_ else []),
+        *(["--full-refresh"] if full_refresh else []),
+    ]
 
 
 class DbtConfig(dg.Config):
@@ -52,6 +58,7 @@ class DbtConfig(dg.Config):
 
     min_date: str = "1900-01-01"
     max_date: str = "2999-12-31"
+    full_refresh: bool = False
 
 
 @dbt_assets(
@@ -66,7 +73,8 @@ def mart_dbt_models(
     """The whole mart in one `dbt build`: seeds, staging, the incremental intermediates over the
     changed periods, facts and dimensions, and every dbt test as an asset check."""
     vars_ = {"min_date": config.min_date, "max_date": config.max_date}
-    yield from dbt.cli(_build_args(vars_), context=context).stream()
+    args = build_args(vars_, full_refresh=config.full_refresh)
+    yield from dbt.cli(args, context=context).stream()
 
 
 defs = dg.Definitions(assets=[mart_dbt_models], resources={"dbt": dbt_resource()})

@@ -98,7 +98,17 @@ def refresh(args: argparse.Namespace) -> int:
     from orchestration.definitions import defs
     from orchestration.jobs import CADENCE_JOBS, MART_REFRESH_JOB, REFERENCE_REFRESH_JOB
     from orchestration.registry import scan_landing
-    from orchestration.runs import fail_abandoned_runs, plan_refresh, range_tags, run_job
+    from orchestration.runs import (
+        FULL_WINDOW,
+        fail_abandoned_runs,
+        mart_window,
+        plan_refresh,
+        range_tags,
+        record_mart_built,
+        record_mart_pending,
+        reference_fingerprint,
+        run_job,
+    )
 
     instance = _instance(settings)
     for run_id in fail_abandoned_runs(instance):
@@ -118,12 +128,19 @@ def refresh(args: argparse.Namespace) -> int:
             outcomes.append(run_job(defs, job, instance, tags=range_tags(keys[0], keys[-1])))
         else:
             print(f"{cadence}ly sources: nothing new in landing, no run")
-    if plan.changed or args.full or not settings.warehouse.exists():
-        full = args.full or not settings.warehouse.exists()
-        window = ("1900-01-01", "2999-12-31") if full else (plan.min_date, plan.max_date)
+    # the mart is incremental by period: a new month rebuilds that month (and the statistics of
+    # the month after); new reference data (catalogue, calendar, register) rebuilds everything
+    window = mart_window(settings, plan, full=args.full)
+    if window:
+        full = window == FULL_WINDOW
+        reference = reference_fingerprint(settings)
+        record_mart_pending(settings, window)
         vars_ = {"min_date": window[0], "max_date": window[1]}
-        config = {"ops": {"mart_dbt_models": {"config": vars_}}}
-        outcomes.append(run_job(defs, MART_REFRESH_JOB, instance, run_config=config))
+        config = {"ops": {"mart_dbt_models": {"config": {**vars_, "full_refresh": full}}}}
+        outcome = run_job(defs, MART_REFRESH_JOB, instance, run_config=config)
+        outcomes.append(outcome)
+        if outcome.success:
+            record_mart_built(settings, reference)
     return _report(outcomes)
 
 

@@ -7,6 +7,8 @@ recorded in the instance, so `dagster dev` on the same DAGSTER_HOME shows them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,8 +17,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.registry import SOURCES, LandingScan, partition_key_of
+from orchestration.registry import (
+    SOURCES,
+    STATIC_PERIOD,
+    LandingScan,
+    partition_dir,
+    partition_key_of,
+)
 from orchestration.schedules import publication_schedules
+from orchestration.settings import SEEDS_DIR, Settings
 
 # Dagster's tags for a run that covers a range of partitions (single-run backfill)
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -30,6 +39,9 @@ QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 def range_tags(first_key: str, last_key: str) -> dict[str, str]:
     """Tags that make one run cover a partition range (assets with a single-run backfill policy)."""
     return {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}
+
+
+FULL_WINDOW = ("1900-01-01", "2999-12-31")  # the dbt project's defaults: every period
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,72 @@ def plan_refresh(
     year, number = int(max(months)[:4]), int(max(months)[5:7])
     after = f"{year + number // 12}-{number % 12 + 1:02d}-01"
     return RefreshPlan(sorted_partitions, f"{min(months)}-01", after)
+
+
+def reference_fingerprint(settings: Settings) -> str:
+    """What every period of the mart depends on besides its own lake partitions: the seeds (metric
+    catalogue, calendar, service lines, regions) and the register in the lake. When it changes,
+    an incremental mart must be rebuilt whole."""
+    digest = hashlib.sha256()
+    static = [
+        partition_dir(settings.lake, s.name, STATIC_PERIOD)
+        for s in SOURCES.values()
+        if s.partitions_def is None
+    ]
+    for path in sorted(SEEDS_DIR.glob("*.csv")) + sorted(
+        file for folder in static if folder.exists() for file in folder.glob("*.parquet")
+    ):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def mart_record(settings: Settings) -> Path:
+    """What the refresh records about the mart (the warehouse itself is dbt's alone): the reference
+    fingerprint it was last built from, and the window of a build that has not yet succeeded."""
+    return settings.home / "mart_inputs.json"
+
+
+def _read_record(settings: Settings) -> dict:
+    record = mart_record(settings)
+    return json.loads(record.read_text()) if record.exists() else {}
+
+
+def mart_window(settings: Settings, plan: RefreshPlan, *, full: bool) -> tuple[str, str] | None:
+    """The periods [start, end) the mart build must cover: everything when asked, when the mart
+    is missing or when its reference data changed; otherwise the changed periods together with
+    those of an earlier build that failed or was killed (the lake already holds their rows, so
+    no partition looks changed any more). None: the mart is up to date."""
+    record = _read_record(settings)
+    if (
+        full
+        or not settings.warehouse.exists()
+        or (record.get("reference") != reference_fingerprint(settings))
+    ):
+        return FULL_WINDOW
+    windows = [tuple(record["pending"])] if record.get("pending") else []
+    if plan.changed:
+        windows.append((plan.min_date, plan.max_date))
+    if not windows:
+        return None
+    return min(w[0] for w in windows), max(w[1] for w in windows)
+
+
+def record_mart_pending(settings: Settings, window: tuple[str, str]) -> None:
+    """Before the build: the window stays owed until a build covering it succeeds."""
+    record = _read_record(settings)
+    _write_record(settings, {**record, "pending": list(window)})
+
+
+def record_mart_built(settings: Settings, reference: str) -> None:
+    """After a successful build: the reference data it was built from (taken before the build)."""
+    _write_record(settings, {"reference": reference, "pending": None})
+
+
+def _write_record(settings: Settings, record: dict) -> None:
+    path = mart_record(settings)
+    staging = path.with_suffix(".tmp")
+    staging.write_text(json.dumps(record) + "\n")
+    staging.replace(path)
 
 
 @dataclass(frozen=True)

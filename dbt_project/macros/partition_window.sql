@@ -1,14 +1,41 @@
-{#- The partition window a run covers: rows with min_date <= column < max_date. -#}
-{% macro in_partition_window(column) -%}
+{#- The partition window a run covers: rows with min_date <= column < max_date, where max_date may
+    be moved `months_after` later (a model whose rows depend on the month before, such as the
+    change from the previous month, must also rebuild the month after the window). -#}
+{% macro in_partition_window(column, months_after=0) -%}
     {{ column }} >= cast('{{ var("min_date") }}' as date)
-    and {{ column }} < cast('{{ var("max_date") }}' as date)
+    and {{ column }} < {{ partition_window_end(months_after) }}
+{%- endmacro %}
+
+{% macro partition_window_end(months_after=0) -%}
+    {%- if months_after -%}
+        cast({{ dbt.dateadd('month', months_after, "cast('" ~ var('max_date') ~ "' as date)") }} as date)
+    {%- else -%}
+        cast('{{ var("max_date") }}' as date)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Pre-hook of a partitioned incremental model: clear the window before inserting it again, so a
     re-run of the same partitions replaces them exactly, and a period that lost its rows is emptied.
     (On Spark the same model would use insert_overwrite by period instead.) -#}
-{% macro clear_partition_window(column='period_start') -%}
+{% macro clear_partition_window(column='period_start', months_after=0) -%}
     {% if is_incremental() %}
-        delete from {{ this }} where {{ in_partition_window(column) }}
+        delete from {{ this }} where {{ in_partition_window(column, months_after) }}
     {% endif %}
+{%- endmacro %}
+
+{#- The window filter of an incremental model's input: everything on a full build, the window on
+    an incremental one. -#}
+{% macro incremental_window(column='period_start', months_before=0, months_after=0) -%}
+    {%- if is_incremental() -%}
+        {{ column }} >= cast({{ dbt.dateadd('month', -months_before, "cast('" ~ var('min_date') ~ "' as date)") }} as date)
+        and {{ column }} < {{ partition_window_end(months_after) }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- When the dbt invocation writing a row started: one value per build, so the rows a refresh
+    rebuilt are told apart from those it left in place. -#}
+{% macro refreshed_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}

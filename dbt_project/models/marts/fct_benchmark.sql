@@ -1,7 +1,19 @@
 {#- Each organisation's value against its peers, per metric, service line, month and peer group.
     Peer group "all": every organisation with an organisation-level value for that metric and month.
     Rank 1 is the best value by the metric's polarity (the highest for neutral metrics); quartile
-    band 1 holds the lowest values, 4 the highest, whatever the polarity. -#}
+    band 1 holds the lowest values, 4 the highest, whatever the polarity.
+    Incremental by window: a month's statistics depend on that month's values only, and its change
+    from the previous month on the month before, so a refresh of months [min_date, max_date)
+    rebuilds those months and the month after, reading one month either side. -#}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ clear_partition_window(months_after=1) }}",
+    )
+}}
 
 with
 
@@ -9,6 +21,7 @@ metric_values as (
 
     select * from {{ ref('fct_metric_value') }}
     where team_code is null and value is not null
+        and {{ incremental_window(months_before=1, months_after=1) }}
 
 ),
 
@@ -113,7 +126,8 @@ benchmarked as (
         ) as quartile_band,
         ranked.value - peer_statistics.peer_median as difference_from_median,
         previous.value as previous_value,
-        ranked.value - previous.value as change_from_previous
+        ranked.value - previous.value as change_from_previous,
+        {{ refreshed_at() }} as refreshed_at
 
     from ranked
     inner join peer_statistics
@@ -130,3 +144,4 @@ benchmarked as (
 )
 
 select * from benchmarked
+where {{ incremental_window(months_after=1) }}

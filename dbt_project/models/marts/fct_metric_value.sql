@@ -1,26 +1,42 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ clear_partition_window() }}",
+    )
+}}
+
+{#- Incremental by window: a refresh passes the months whose lake partitions changed and this
+    model replaces exactly those months (a full build, `peerbench refresh --full`, rebuilds all). -#}
+
 with
 
 community as (
 
     select * from {{ ref('int_community_metric_values') }}
+    where {{ incremental_window() }}
 
 ),
 
 mhlda as (
 
     select * from {{ ref('int_mhlda_metric_values') }}
+    where {{ incremental_window() }}
 
 ),
 
 ae as (
 
     select * from {{ ref('int_ae_metric_values') }}
+    where {{ incremental_window() }}
 
 ),
 
 operational as (
 
     select * from {{ ref('int_operational_metric_values') }}
+    where {{ incremental_window() }}
 
 ),
 
@@ -72,7 +88,8 @@ valued as (
         unioned.source_sha256,
         cast(unioned.submitted_at as timestamp) as submitted_at,
         windows.window_closes_on,
-        cast(unioned.submitted_at as date) > windows.window_closes_on as submitted_late
+        cast(unioned.submitted_at as date) > windows.window_closes_on as submitted_late,
+        {{ refreshed_at() }} as refreshed_at
 
     from unioned
     inner join metrics on unioned.metric_code = metrics.metric_code

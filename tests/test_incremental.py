@@ -1,0 +1,217 @@
+"""The mart is incremental by period: a late return rebuilds its month (and the month after, whose
+change from the previous month it moves), and the result equals a full rebuild row for row.
+
+The full rebuild (`refresh --full`) is the independent computation: it drops nothing in place and
+recomputes every period from the lake.
+"""
+
+import json
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from assets.dbt import build_args
+from orchestration.cli import main
+from orchestration.demo_data import DemoConfig, generate
+from orchestration.runs import (
+    FULL_WINDOW,
+    RefreshPlan,
+    mart_window,
+    record_mart_built,
+    record_mart_pending,
+    reference_fingerprint,
+)
+from orchestration.settings import Settings
+
+DEMO = DemoConfig(
+    seed=11,
+    community_start="2024-04",
+    mhlda_start="2024-04",
+    ae_start="2024-04",
+    operational_start="2024-06",
+    last_month="2024-07",
+    community_providers=12,
+    mental_health_trusts=6,
+    operational_providers=2,
+    contacts_per_month=300,
+)
+NOW = datetime(2024, 12, 1)
+REFRESH = ["refresh", "--start", "2024-04", "--to", "2024-07"]
+TABLES = ("fct_metric_value", "fct_benchmark", "dim_organisation", "dim_period")
+
+
+def _mart(home: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        return {
+            table: connection.sql(f"select * from marts.{table} order by all").df()
+            for table in TABLES
+        }
+
+
+def _mart_windows() -> list[dict[str, str]]:
+    """The period window of every mart build in the instance ($DAGSTER_HOME), oldest first."""
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(job_name="mart_refresh_job"))
+    return [run.run_config["ops"]["mart_dbt_models"]["config"] for run in reversed(runs)]
+
+
+def _resubmit(home: Path, organisation: str, month: str) -> tuple[str, float]:
+    """A later return for one organisation and month whose first metric's numerator is halved;
+    returns that metric and its new value, worked out here from the catalogue's definition."""
+    folder = home / "landing" / "community_indicators" / month
+    original = sorted(folder.glob(f"{organisation}_*.csv"))[-1]
+    rows = pd.read_csv(original, dtype={"numerator": float, "denominator": float})
+    metric = rows.loc[rows["denominator"] > 0, "metric_code"].iloc[0]
+    rows.loc[rows["metric_code"] == metric, "numerator"] = (
+        rows.loc[rows["metric_code"] == metric, "numerator"] // 2
+    )
+    rows.to_csv(folder / f"{organisation}_20240915T0900.csv", index=False)
+    catalogue = pd.read_csv(Path(__file__).parents[1] / "seeds" / "metric_catalogue.csv")
+    multiplier = catalogue.set_index("metric_code").loc[metric, "multiplier"]
+    row = rows[rows["metric_code"] == metric].iloc[0]
+    return metric, row["numerator"] / row["denominator"] * multiplier
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEERBENCH_HOME", str(home))
+        patch.setenv("PEERBENCH_PSEUDONYM_KEY", secrets.token_hex(32))
+        patch.setenv("DAGSTER_HOME", str(home / "dagster"))
+        (home / "dagster").mkdir()
+        (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        generate(home / "landing", DEMO, now=NOW)
+        assert main(REFRESH) == 0
+        before = _mart(home)
+        organisation = (
+            before["fct_metric_value"]
+            .query("collection == 'community_indicators'")["organisation_code"]
+            .min()
+        )
+        metric, value = _resubmit(home, organisation, "2024-05")
+        assert main(REFRESH) == 0
+        incremental = _mart(home)
+        assert main([*REFRESH, "--full"]) == 0
+        full = _mart(home)
+        windows = _mart_windows()
+        yield {
+            "windows": windows,
+            "home": home,
+            "before": before,
+            "incremental": incremental,
+            "full": full,
+            "organisation": organisation,
+            "metric": metric,
+            "value": value,
+        }
+
+
+def test_a_late_return_rebuilds_only_its_month_and_the_month_after(runs):
+    first, late, full = runs["windows"]
+    assert first == {"min_date": "1900-01-01", "max_date": "2999-12-31", "full_refresh": True}
+    assert late == {"min_date": "2024-05-01", "max_date": "2024-06-01", "full_refresh": False}
+    assert full == first
+
+
+def test_the_incremental_mart_equals_a_full_rebuild(runs):
+    for table in TABLES:
+        incremental, full = (
+            runs[build][table].drop(columns="refreshed_at", errors="ignore")
+            for build in ("incremental", "full")
+        )
+        pd.testing.assert_frame_equal(incremental, full, obj=table)
+
+
+def test_the_late_value_reaches_its_month_and_the_next_months_change(runs):
+    values = runs["incremental"]["fct_benchmark"].set_index(
+        ["metric_code", "organisation_code", "period_start"]
+    )
+    key = (runs["metric"], runs["organisation"])
+    may = values.loc[(*key, pd.Timestamp("2024-05-01"))]
+    june = values.loc[(*key, pd.Timestamp("2024-06-01"))]
+    assert may["value"] == pytest.approx(runs["value"])
+    assert june["previous_value"] == pytest.approx(runs["value"])
+    before = runs["before"]["fct_benchmark"].set_index(
+        ["metric_code", "organisation_code", "period_start"]
+    )
+    assert before.loc[(*key, pd.Timestamp("2024-05-01")), "value"] != pytest.approx(runs["value"])
+
+
+@pytest.mark.parametrize(
+    ("table", "rebuilt"),
+    [("fct_metric_value", ["2024-05-01"]), ("fct_benchmark", ["2024-05-01", "2024-06-01"])],
+)
+def test_rows_outside_the_window_are_left_in_place(runs, table, rebuilt):
+    """Each build stamps the rows it writes; the late return's build rewrote only May (and,
+    for the benchmark, June, whose change from May it moved)."""
+    before, after = runs["before"][table], runs["incremental"][table]
+    first_build = before["refreshed_at"].unique()
+    assert len(first_build) == 1
+    in_window = after["period_start"].isin(pd.to_datetime(rebuilt))
+    assert (after.loc[~in_window, "refreshed_at"] == first_build[0]).all()
+    assert (after.loc[in_window, "refreshed_at"] > first_build[0]).all()
+    assert in_window.any() and (~in_window).any()
+    kept = ~before["period_start"].isin(pd.to_datetime(rebuilt))
+    pd.testing.assert_frame_equal(
+        before[kept].reset_index(drop=True), after[~in_window].reset_index(drop=True), obj=table
+    )
+
+
+def _plan(first: str, end: str) -> RefreshPlan:
+    return RefreshPlan({"month": [first[:7]], "quarter": []}, first, end)
+
+
+NOTHING = RefreshPlan({"month": [], "quarter": []}, "1900-01-01", "1900-01-01")
+
+
+@pytest.fixture
+def built_home(tmp_path: Path) -> Settings:
+    settings = Settings(home=tmp_path, real_data_dir=tmp_path)
+    register = tmp_path / "lake" / "organisations" / "data.parquet"
+    register.parent.mkdir(parents=True)
+    register.write_bytes(b"register v1")
+    settings.warehouse.write_bytes(b"")
+    record_mart_built(settings, reference_fingerprint(settings))
+    return settings
+
+
+def test_an_up_to_date_mart_needs_no_build_and_a_changed_month_only_its_window(built_home):
+    assert mart_window(built_home, NOTHING, full=False) is None
+    assert mart_window(built_home, _plan("2024-05-01", "2024-06-01"), full=False) == (
+        "2024-05-01",
+        "2024-06-01",
+    )
+    assert mart_window(built_home, NOTHING, full=True) == FULL_WINDOW
+
+
+def test_a_build_that_never_finished_is_owed_to_the_next_refresh(built_home):
+    record_mart_pending(built_home, ("2024-03-01", "2024-04-01"))  # then killed or failed
+    assert mart_window(built_home, NOTHING, full=False) == ("2024-03-01", "2024-04-01")
+    assert mart_window(built_home, _plan("2024-07-01", "2024-08-01"), full=False) == (
+        "2024-03-01",
+        "2024-08-01",
+    )
+    record_mart_built(built_home, reference_fingerprint(built_home))
+    assert mart_window(built_home, NOTHING, full=False) is None
+
+
+def test_new_reference_data_or_a_missing_warehouse_rebuild_everything(built_home):
+    (built_home.lake / "organisations" / "data.parquet").write_bytes(b"register v2")
+    assert mart_window(built_home, NOTHING, full=False) == FULL_WINDOW
+    record_mart_built(built_home, reference_fingerprint(built_home))
+    built_home.warehouse.unlink()
+    assert mart_window(built_home, NOTHING, full=False) == FULL_WINDOW
+
+
+def test_the_dbt_build_arguments_carry_the_window_and_a_full_refresh_only_when_asked():
+    window = {"min_date": "2024-05-01", "max_date": "2024-06-01"}
+    assert build_args(window) == ["build", "--vars", json.dumps(window)]
+    assert build_args(window, full_refresh=True)[-1] == "--full-refresh"
+    assert build_args() == ["build"]
