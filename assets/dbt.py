@@ -18,7 +18,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.resources import dbt_project, dbt_resource
+from orchestration.resources import dbt_project
 
 GROUPS = {"staging": "mart_staging", "intermediate": "mart_intermediate", "marts": "mart"}
 
@@ -77,4 +77,4 @@ def mart_dbt_models(
     yield from dbt.cli(args, context=context).stream()
 
 
-defs = dg.Definitions(assets=[mart_dbt_models], resources={"dbt": dbt_resource()})
+defs = dg.Definitions(assets=[mart_dbt_models])

@@ -68,9 +68,14 @@ def file_sha256(path: Path) -> str:
 
 
 def copy_to_parquet(connection: duckdb.DuckDBPyConnection, query: str, folder: Path) -> Path:
-    """Write the query's rows to `folder/data.parquet` atomically (temporary file, rename)."""
+    """Write the query's rows to `folder/data.parquet` atomically (temporary file, rename).
+
+    The temporary file does not end in `.parquet`, so the mart's `*/*.parquet` globs never read a
+    half-written file; one left by a killed run is removed when the partition is next written."""
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=".parquet")
+    for leftover in folder.glob("*.writing-*"):  # and DuckDB's own tmp_.writing-*
+        leftover.unlink(missing_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=".tmp")
     os.close(handle)
     try:
         connection.execute(f"copy ({query}) to '{temporary}' (format parquet)")
@@ -315,12 +320,14 @@ def contract_check(outcomes: list[PartitionOutcome], asset_key: dg.AssetKey) -> 
 def build_lake_asset(
     source: Source,
     lake_select: LakeSelect,
-    setup: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    *,
+    pseudonymise: bool = False,
 ) -> dg.AssetsDefinition:
     """A partitioned asset: landing -> contract -> lake Parquet, one file per partition.
 
     A source family module says only how accepted rows become lake rows (`lake_select`) and
-    what its connection needs first (`setup`, say the pseudonymisation key). A range of partitions
+    whether its select needs the pseudonymisation key (`pseudonymise`: the `pseudonym_key`
+    resource, held in the connection as `_pseudonym_key`). A range of partitions
     runs as one run (single-run backfill); each partition is judged as a set. Landing files that
     no source recognises are reported as a warning on every run."""
     key = dg.AssetKey(source.name)
@@ -335,11 +342,10 @@ def build_lake_asset(
         check_specs=[dg.AssetCheckSpec("contract", asset=key)],
         deps=deps,
         kinds={"parquet", "duckdb"},
+        required_resource_keys={"home", "pseudonym_key"} if pseudonymise else {"home"},
     )
     def _asset(context: dg.AssetExecutionContext):
-        from orchestration.settings import get_settings
-
-        settings = get_settings()
+        settings = context.resources.home.settings
         scan = scan_landing(settings.landing)
         register = read_register(settings.lake)
         if source.partitions_def:
@@ -348,8 +354,8 @@ def build_lake_asset(
             periods = [STATIC_PERIOD]
         outcomes = []
         with duckdb.connect() as connection:
-            if setup:
-                setup(connection)
+            if pseudonymise:
+                pseudonym_key_table(connection, context.resources.pseudonym_key.value())
             for period in periods:
                 files = scan.of(source, period)
                 if not files:

@@ -14,16 +14,10 @@ key is read before anything is read, so a run without `PEERBENCH_PSEUDONYM_KEY` 
 from __future__ import annotations
 
 import dagster as dg
-import duckdb
 
-from assets.lake import build_lake_asset, pseudonym_key_table, pseudonym_sql
+from assets.lake import build_lake_asset, pseudonym_sql
 from contracts.operational_extracts import DATE_COLUMNS, IDENTIFIERS, typed_extract_sql
 from orchestration.registry import SOURCES, Source
-from orchestration.settings import pseudonym_key
-
-
-def _with_key(connection: duckdb.DuckDBPyConnection) -> None:
-    pseudonym_key_table(connection, pseudonym_key())
 
 
 def extract_select(source: Source, period: str) -> str:
@@ -44,7 +38,7 @@ def extract_select(source: Source, period: str) -> str:
     )
 
 
-epr_contacts = build_lake_asset(SOURCES["epr_contacts"], extract_select, _with_key)
-eroster_shifts = build_lake_asset(SOURCES["eroster_shifts"], extract_select, _with_key)
+epr_contacts = build_lake_asset(SOURCES["epr_contacts"], extract_select, pseudonymise=True)
+eroster_shifts = build_lake_asset(SOURCES["eroster_shifts"], extract_select, pseudonymise=True)
 
 defs = dg.Definitions(assets=[epr_contacts, eroster_shifts])

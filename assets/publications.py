@@ -26,7 +26,7 @@ from assets.pseudonymisation import pseudonymise
 from contracts.metric_catalogue import CATALOGUE_PATH
 from orchestration.calendar import Window, window
 from orchestration.collections import COLLECTIONS, Collection
-from orchestration.settings import get_settings, pseudonym_key
+from orchestration.resources import HomeResource, PseudonymKeyResource, WarehouseResource
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -68,15 +68,16 @@ def anonymised_codes(organisation_codes: pd.Series, key: bytes) -> pd.Series:
     return "P" + pseudonymise(organisation_codes, key, "peer").str[:6].str.upper()
 
 
-def read_window(warehouse: Path, window_: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The window's benchmark rows and the input files behind them, from the read-only mart."""
+def read_window(
+    warehouse: duckdb.DuckDBPyConnection, window_: Window
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The window's benchmark rows and the input files behind them, from the mart (read-only)."""
     partitions_def = COLLECTIONS[window_.collection].partitions_def
     time_window = partitions_def.time_window_for_partition_key(window_.partition_key)
     bounds = [window_.collection, time_window.start.date(), time_window.end.date()]
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        statistics = ", ".join(f"b.{column}" for column in PEER_STATISTICS)
-        benchmarks = connection.execute(BENCHMARK_QUERY.format(statistics=statistics), bounds).df()
-        inputs = connection.execute(INPUTS_QUERY, bounds).df()
+    statistics = ", ".join(f"b.{column}" for column in PEER_STATISTICS)
+    benchmarks = warehouse.execute(BENCHMARK_QUERY.format(statistics=statistics), bounds).df()
+    inputs = warehouse.execute(INPUTS_QUERY, bounds).df()
     return benchmarks, inputs
 
 
@@ -85,7 +86,9 @@ def _input_digest(inputs: pd.DataFrame, catalogue_sha256: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def publish_window(warehouse: Path, published: Path, window_: Window, key: bytes) -> Path | None:
+def publish_window(
+    warehouse: duckdb.DuckDBPyConnection, published: Path, window_: Window, key: bytes
+) -> Path | None:
     """Publish one window; return its version folder, or None when the mart has nothing for it."""
     benchmarks, inputs = read_window(warehouse, window_)
     if benchmarks.empty:
@@ -187,21 +190,29 @@ def _build_publication_asset(collection: Collection) -> dg.AssetsDefinition:
         kinds={"html", "csv"},
         description=f"{collection.name}: reports and extracts per window, once it has closed.",
     )
-    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        settings = get_settings()
+    def _asset(
+        context: dg.AssetExecutionContext,
+        home: HomeResource,
+        warehouse: WarehouseResource,
+        pseudonym_key: PseudonymKeyResource,
+    ) -> dg.MaterializeResult:
+        settings = home.settings
         published = {}
-        for partition_key in context.partition_keys:
-            folder = publish_window(
-                settings.warehouse,
-                settings.published,
-                window(collection.code, partition_key),
-                pseudonym_key(),
-            )
-            if folder is None:
-                context.log.warning(f"nothing in the mart for {collection.code} {partition_key}")
-            else:
-                published[partition_key] = str(folder.relative_to(settings.home))
-                context.log.info(f"published {folder}")
+        with warehouse.get_connection() as connection:
+            for partition_key in context.partition_keys:
+                folder = publish_window(
+                    connection,
+                    settings.published,
+                    window(collection.code, partition_key),
+                    pseudonym_key.value(),
+                )
+                if folder is None:
+                    context.log.warning(
+                        f"nothing in the mart for {collection.code} {partition_key}"
+                    )
+                else:
+                    published[partition_key] = str(folder.relative_to(settings.home))
+                    context.log.info(f"published {folder}")
         return dg.MaterializeResult(
             metadata={"windows": len(published), "folders": dg.MetadataValue.json(published)}
         )

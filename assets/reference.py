@@ -9,7 +9,7 @@ from assets.lake import build_lake_asset, write_frame
 from orchestration.calendar import window
 from orchestration.collections import COLLECTIONS
 from orchestration.registry import SOURCES, Source
-from orchestration.settings import get_settings
+from orchestration.resources import HomeResource
 
 
 def register_select(source: Source, period: str) -> str:
@@ -43,12 +43,11 @@ def window_calendar(now: datetime) -> pd.DataFrame:
 
 
 @dg.asset(group_name="reference", kinds={"parquet", "pandas"})
-def collection_windows() -> dg.MaterializeResult:
+def collection_windows(home: HomeResource) -> dg.MaterializeResult:
     """The window calendar as data: for each collection and month, the window it belongs to and
     the day that window closes (rules in seeds/collection_calendar.csv)."""
-    settings = get_settings()
     frame = window_calendar(datetime.now())
-    write_frame(frame, settings.lake / "collection_windows")
+    write_frame(frame, home.settings.lake / "collection_windows")
     return dg.MaterializeResult(metadata={"rows": len(frame)})
 
 

@@ -116,6 +116,20 @@ def _dated_in(column: str, month: str) -> tuple[RowRule, RowRule]:
 _end_after_start = RowRule("end_time", "end is not after start", f"{DURATION} > 0")
 
 
+def _not_an_nhs_number(column: str, what: str) -> RowRule:
+    """Free-text codes kept in clear (team codes, the provider's own contact ids) may not hold
+    anything shaped like an NHS number: one keyed into the wrong column (`943-476-5919` matches
+    the team code pattern) would otherwise pass into the lake and the mart in clear."""
+    return RowRule(
+        column,
+        f"an NHS number, not {what}",
+        f"not regexp_full_match(rows.{column}, '[0-9]{{3}}[ -]?[0-9]{{3}}[ -]?[0-9]{{4}}')",
+    )
+
+
+_team_not_an_nhs_number = _not_an_nhs_number("team_code", "a team code")
+
+
 @cache
 def epr_contacts_contract(month: str) -> Contract:
     rules = (
@@ -125,6 +139,8 @@ def epr_contacts_contract(month: str) -> Contract:
             f"rows.nhs_number is null or ({NHS_NUMBER_CHECK_SQL.format(value='rows.nhs_number')})",
         ),
         _end_after_start,
+        _team_not_an_nhs_number,
+        _not_an_nhs_number("contact_id", "a contact id"),
         *_dated_in("contact_date", month),
     )
     return Contract(epr_contacts_schema, rules, IDENTIFIERS, limits=EXTRACT_LIMITS)
@@ -134,6 +150,7 @@ def epr_contacts_contract(month: str) -> Contract:
 def eroster_shifts_contract(month: str) -> Contract:
     rules = (
         _end_after_start,
+        _team_not_an_nhs_number,
         RowRule("end_time", "shift is over 24 hours", f"{DURATION} <= {MAX_SHIFT_MINUTES}"),
         RowRule(
             "break_minutes",

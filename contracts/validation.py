@@ -251,7 +251,7 @@ def column_rules(schema: pa.DataFrameSchema) -> list[_ColumnRule]:
 
 
 def _header(first_line: str, lower: bool) -> list[str]:
-    names = next(csv.reader(io.StringIO(first_line)), [])
+    names = next(csv.reader(io.StringIO(first_line, newline="")), [])  # a lone CR ends it too
     return [name.strip().lower() if lower else name.strip() for name in names]
 
 

@@ -122,19 +122,22 @@ def refresh(args: argparse.Namespace) -> int:
     plan = plan_refresh(
         scan, settings.landing, settings.lake, args.start, last, now, full=args.full
     )
+    # the mart is incremental by period: a new month rebuilds that month (and the statistics of
+    # the month after); new reference data (catalogue, calendar, register) rebuilds everything.
+    # The window is owed before the lake changes: once a partition is written it no longer looks
+    # changed, so a refresh killed between a lake run and the mart build must leave it recorded
+    window = mart_window(settings, plan, full=args.full)
+    if window:
+        record_mart_pending(settings, window)
     for cadence, keys in plan.partitions.items():
         if keys:
             job = CADENCE_JOBS[cadence]
             outcomes.append(run_job(defs, job, instance, tags=range_tags(keys[0], keys[-1])))
         else:
             print(f"{cadence}ly sources: nothing new in landing, no run")
-    # the mart is incremental by period: a new month rebuilds that month (and the statistics of
-    # the month after); new reference data (catalogue, calendar, register) rebuilds everything
-    window = mart_window(settings, plan, full=args.full)
     if window:
         full = window == FULL_WINDOW
         reference = reference_fingerprint(settings)
-        record_mart_pending(settings, window)
         vars_ = {"min_date": window[0], "max_date": window[1]}
         config = {"ops": {"mart_dbt_models": {"config": {**vars_, "full_refresh": full}}}}
         outcome = run_job(defs, MART_REFRESH_JOB, instance, run_config=config)
@@ -159,6 +162,18 @@ def publish(args: argparse.Namespace) -> int:
     if not outcomes:
         print("no window is due: every closed window with data is published")
     return _report(outcomes)
+
+
+def status(args: argparse.Namespace) -> int:
+    """Each collection's windows (open, closed, published, stale), missing and late submitters,
+    quarantined and unrecognised files. Reads only: no key, no Dagster instance, no writes."""
+    from orchestration.collections import COLLECTIONS
+    from orchestration.status import report
+
+    collections = [args.collection] if args.collection else list(COLLECTIONS)
+    as_of = args.as_of or date.today()
+    print(report(get_settings(), as_of, collections, show_all=args.all))
+    return 0
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -232,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--as-of", type=date_argument, help="evaluate the schedules at this date (YYYY-MM-DD)"
         )
+    sub = command("status", status, "windows, missing and late submitters, quarantined files")
+    sub.add_argument("--collection", type=collection_argument, help="one collection only")
+    sub.add_argument(
+        "--as-of", type=date_argument, help="judge the windows at this date (YYYY-MM-DD)"
+    )
+    sub.add_argument("--all", action="store_true", help="every window, not only the latest")
     return parser
 
 
@@ -251,6 +272,15 @@ def date_argument(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def collection_argument(text: str) -> str:
+    from orchestration.collections import COLLECTIONS
+
+    if text not in COLLECTIONS:
+        known = ", ".join(COLLECTIONS)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a collection ({known})")
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,9 +1,11 @@
-"""The one code location: every module's definitions merged, plus the jobs derived from them."""
+"""The one code location: every module's definitions merged, plus the jobs derived from them and
+the resources every asset reaches settings, the key and the warehouse through."""
 
 import dagster as dg
 
 from assets import dbt, indicators, national, operational, publications, reference
 from orchestration.jobs import build_jobs
+from orchestration.resources import peerbench_resources
 from orchestration.schedules import publication_schedules
 
 
@@ -20,7 +22,11 @@ def build_definitions() -> dg.Definitions:
     assets = [a for a in modules.assets or [] if isinstance(a, dg.AssetsDefinition)]
     return dg.Definitions.merge(
         modules,
-        dg.Definitions(jobs=build_jobs(assets), schedules=publication_schedules),
+        dg.Definitions(
+            jobs=build_jobs(assets),
+            schedules=publication_schedules,
+            resources=peerbench_resources(),
+        ),
     )
 
 

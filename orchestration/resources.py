@@ -1,16 +1,38 @@
-"""Resources: the dbt project and CLI. Kept apart from the dbt assets so that the manifest can be
-prepared (`peerbench prepare`) before anything that needs it is imported."""
+"""Resources: what assets and schedules reach the outside world through.
+
+- `home`: the home folder every path derives from (`PEERBENCH_HOME`, read when a run starts);
+- `pseudonym_key`: the HMAC key for identifiers, from `PEERBENCH_PSEUDONYM_KEY` via `dg.EnvVar`,
+  so it is never written into run configuration or the event log;
+- `warehouse`: the mart, opened read-only through dagster-duckdb's `DuckDBResource` (dbt is
+  its only writer);
+- `dbt`: the dbt project and CLI.
+
+The dbt project is kept apart from the dbt assets so that the manifest can be prepared
+(`peerbench prepare`) before anything that needs it is imported.
+"""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import (
+    DBT_PROJECT_DIR,
+    PSEUDONYM_KEY_ENV,
+    Settings,
+    checked_key,
+    get_settings,
+)
 
 # dbt installed beside this interpreter, so a run works without the virtualenv on PATH
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+READ_ONLY = {"access_mode": "READ_ONLY"}
 
 
 @cache
@@ -25,3 +47,47 @@ def dbt_resource() -> DbtCliResource:
 def prepare_manifest() -> None:
     """`dbt parse`: writes the manifest the dbt assets need when the definitions load."""
     dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project().target_path).wait()
+
+
+class HomeResource(dg.ConfigurableResource):
+    """The home folder: landing, lake, quarantine, warehouse and publications all live in it.
+    Unset, it is `PEERBENCH_HOME` (or `./var`) as the run finds it."""
+
+    home: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return get_settings() if self.home is None else get_settings(Path(self.home))
+
+
+class PseudonymKeyResource(dg.ConfigurableResource):
+    """The secret key of the keyed hash that pseudonymises patient and staff identifiers (and
+    gives peers their stable anonymous codes)."""
+
+    key: str
+
+    def value(self) -> bytes:
+        return checked_key(self.key)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The mart for readers: a read-only DuckDB connection to the home's warehouse."""
+
+    home: dg.ResourceDependency[HomeResource]
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        database = str(self.home.settings.warehouse)
+        with DuckDBResource(database=database, connection_config=READ_ONLY).get_connection() as c:
+            yield c
+
+
+def peerbench_resources() -> dict[str, dg.ConfigurableResource]:
+    """Every resource, as the code location binds them (tests bind the same)."""
+    home = HomeResource()
+    return {
+        "home": home,
+        "pseudonym_key": PseudonymKeyResource(key=dg.EnvVar(PSEUDONYM_KEY_ENV)),
+        "warehouse": WarehouseResource(home=home),
+        "dbt": dbt_resource(),
+    }

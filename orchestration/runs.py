@@ -25,7 +25,7 @@ from orchestration.registry import (
     partition_key_of,
 )
 from orchestration.schedules import publication_schedules
-from orchestration.settings import SEEDS_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
 # Dagster's tags for a run that covers a range of partitions (single-run backfill)
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -97,18 +97,28 @@ def plan_refresh(
 
 
 def reference_fingerprint(settings: Settings) -> str:
-    """What every period of the mart depends on besides its own lake partitions: the seeds (metric
-    catalogue, calendar, service lines, regions) and the register in the lake. When it changes,
-    an incremental mart must be rebuilt whole."""
+    """What every period of the mart depends on besides its own lake partitions: the dbt
+    project's models and macros, the seeds (metric catalogue, calendar, service lines, regions)
+    and the register in the lake. When it changes, an incremental mart is rebuilt whole."""
     digest = hashlib.sha256()
     static = [
         partition_dir(settings.lake, s.name, STATIC_PERIOD)
         for s in SOURCES.values()
         if s.partitions_def is None
     ]
-    for path in sorted(SEEDS_DIR.glob("*.csv")) + sorted(
+    code = [
+        DBT_PROJECT_DIR / "dbt_project.yml",
+        *sorted(
+            path
+            for folder in ("models", "macros")
+            for path in (DBT_PROJECT_DIR / folder).rglob("*")
+            if path.suffix in {".sql", ".yml"}
+        ),
+    ]
+    register = sorted(
         file for folder in static if folder.exists() for file in folder.glob("*.parquet")
-    ):
+    )
+    for path in code + sorted(SEEDS_DIR.glob("*.csv")) + register:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -226,10 +236,13 @@ def due_publications(
     requests = {}
     repository = defs.get_repository_def()
     for schedule in publication_schedules:
-        context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=as_of, repository_def=repository
-        )
-        result = schedule.evaluate_tick(context)
+        with dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=as_of,
+            repository_def=repository,
+            resources=dict(defs.resources or {}),
+        ) as context:
+            result = schedule.evaluate_tick(context)
         requests[schedule.job_name] = list(result.run_requests or [])
     return requests
 

@@ -17,7 +17,8 @@ from assets.publications import published_versions
 from orchestration.calendar import Window, closed_windows
 from orchestration.collections import COLLECTIONS, Collection
 from orchestration.jobs import publication_job_name
-from orchestration.settings import Settings, get_settings
+from orchestration.resources import HomeResource
+from orchestration.settings import Settings
 
 PUBLICATION_CRON = "0 7 * * *"  # every morning, after overnight loads
 TIMEZONE = "Europe/London"
@@ -45,9 +46,11 @@ def _build_publication_schedule(collection: Collection) -> dg.ScheduleDefinition
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=f"Publish {collection.name} windows as they close.",
     )
-    def _schedule(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
+    def _schedule(
+        context: dg.ScheduleEvaluationContext, home: HomeResource
+    ) -> Iterator[dg.RunRequest]:
         today = context.scheduled_execution_time.date()
-        for window in windows_to_publish(collection, today, get_settings()):
+        for window in windows_to_publish(collection, today, home.settings):
             yield dg.RunRequest(
                 run_key=f"{collection.code}/{window.period_label}",
                 partition_key=window.partition_key,

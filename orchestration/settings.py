@@ -55,17 +55,16 @@ class Settings:
         return self.home / "pseudonym.key"
 
 
-def get_settings() -> Settings:
+def get_settings(home: Path | None = None) -> Settings:
     """Read the settings afresh each call, so a test that changes the environment is obeyed."""
-    home = Path(os.environ.get(f"{ENV_PREFIX}HOME", PROJECT_ROOT / "var")).resolve()
+    home = home or Path(os.environ.get(f"{ENV_PREFIX}HOME", PROJECT_ROOT / "var"))
     real = os.environ.get(f"{ENV_PREFIX}REAL_DATA_DIR", PROJECT_ROOT.parent / "shared/data/real")
-    return Settings(home=home, real_data_dir=Path(real).resolve())
+    return Settings(home=home.resolve(), real_data_dir=Path(real).resolve())
 
 
-def pseudonym_key() -> bytes:
-    """The HMAC key for identifiers: from the environment, never defaulted, so a run cannot
-    silently pseudonymise with a guessable key."""
-    key = os.environ.get(PSEUDONYM_KEY_ENV, "")
+def checked_key(key: str) -> bytes:
+    """The HMAC key for identifiers, never defaulted, so a run cannot silently pseudonymise with
+    a guessable key."""
     if len(key) < 16:
         raise RuntimeError(
             f"{PSEUDONYM_KEY_ENV} is not set (or shorter than 16 characters): operational extracts "
@@ -73,3 +72,8 @@ def pseudonym_key() -> bytes:
             "`peerbench demo` makes a local one in the home folder."
         )
     return key.encode()
+
+
+def pseudonym_key() -> bytes:
+    """The key from the environment: what the CLI checks before a command writes anything."""
+    return checked_key(os.environ.get(PSEUDONYM_KEY_ENV, ""))

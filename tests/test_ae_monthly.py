@@ -26,6 +26,7 @@ from contracts.ae_monthly import (
 from contracts.validation import ContractViolationError
 from orchestration.demo_data.national import write_ae_files
 from orchestration.registry import recognise
+from orchestration.resources import HomeResource
 from orchestration.settings import get_settings
 
 REAL_FILES = [
@@ -40,6 +41,8 @@ REAL_FILES = [
 JUNE = "Monthly-AE-June-2024.csv"
 ATTENDANCES = [c for c in COUNT_COLUMNS.values() if c.startswith(("attendances_", "booked_"))]
 OVER_4HRS = [c for c in COUNT_COLUMNS.values() if c.startswith("over_4hrs_")]
+
+RESOURCES = {"home": HomeResource()}  # national and reference data need no key
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +238,7 @@ def _materialize(partition_key: str) -> dg.ExecuteInProcessResult:
         [nhse_ae_attendances],
         partition_key=partition_key,
         instance=dg.DagsterInstance.ephemeral(),
+        resources=RESOURCES,
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pandera.pandas as pa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from contracts.indicator_return import indicator_return_contract
@@ -85,6 +85,7 @@ GOOD = "ZBB,2024-06,CI_DNA_RATE,12,300\n"
         ),
     )
 )
+@example(content=b"\r\x00")  # found by hypothesis: a lone CR ended the header line
 def test_any_bytes_are_accepted_or_quarantined_with_a_location(tmp_path: Path, content: bytes):
     contract = indicator_return_contract("community_indicators", ("2024-06",), False)
     path = tmp_path / "ZBB_20240705T0900.csv"

@@ -7,6 +7,7 @@ recomputes every period from the lake.
 
 import json
 import secrets
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+import orchestration.runs as refresh_runs
 from assets.dbt import build_args
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
@@ -27,7 +29,7 @@ from orchestration.runs import (
     record_mart_pending,
     reference_fingerprint,
 )
-from orchestration.settings import Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 DEMO = DemoConfig(
     seed=11,
@@ -215,3 +217,16 @@ def test_the_dbt_build_arguments_carry_the_window_and_a_full_refresh_only_when_a
     assert build_args(window) == ["build", "--vars", json.dumps(window)]
     assert build_args(window, full_refresh=True)[-1] == "--full-refresh"
     assert build_args() == ["build"]
+
+
+def test_a_changed_model_rebuilds_everything(built_home, tmp_path, monkeypatch):
+    project = tmp_path / "dbt_project"
+    for part in ("models", "macros"):
+        shutil.copytree(DBT_PROJECT_DIR / part, project / part)
+    shutil.copy(DBT_PROJECT_DIR / "dbt_project.yml", project)
+    monkeypatch.setattr(refresh_runs, "DBT_PROJECT_DIR", project)
+    record_mart_built(built_home, reference_fingerprint(built_home))
+    assert mart_window(built_home, NOTHING, full=False) is None
+    model = project / "models" / "marts" / "fct_benchmark.sql"
+    model.write_text(model.read_text() + "\n-- a new column, say\n")
+    assert mart_window(built_home, NOTHING, full=False) == FULL_WINDOW

@@ -20,10 +20,13 @@ from contracts.indicator_return import indicator_return_contract
 from contracts.validation import MASKED, validate_files
 from orchestration.cli import main
 from orchestration.registry import scan_landing
+from orchestration.resources import HomeResource
 
 HEADER = "organisation_code,period,metric_code,numerator,denominator\n"
 MEMBERS = {"ZAF": "community_provider", "ZBB": "community_provider", "ZMH": "mental_health_trust"}
 JUNE = "2024-06-01"
+
+RESOURCES = {"home": HomeResource()}  # national and reference data need no key
 
 
 def _return(home: Path, name: str, rows: str, period: str = "2024-06") -> Path:
@@ -35,8 +38,10 @@ def _return(home: Path, name: str, rows: str, period: str = "2024-06") -> Path:
 
 def _run(home: Path, *assets: dg.AssetsDefinition, partition: str | None = JUNE):
     with dg.instance_for_test() as instance:
-        dg.materialize([organisations], instance=instance)
-        result = dg.materialize(list(assets), partition_key=partition, instance=instance)
+        dg.materialize([organisations], instance=instance, resources=RESOURCES)
+        result = dg.materialize(
+            list(assets), partition_key=partition, instance=instance, resources=RESOURCES
+        )
         logs = "\n".join(dg.serialize_value(e) for e in instance.all_logs(result.run_id))
     return result, logs
 
@@ -146,10 +151,10 @@ def test_a_header_only_revised_ae_file_does_not_delete_the_month(home, real_data
 
 def test_a_header_only_register_leaves_the_last_one_in_force(home):
     register = land_register(home, MEMBERS)
-    dg.materialize([organisations])
+    dg.materialize([organisations], resources=RESOURCES)
     before = pd.read_parquet(home / "lake" / "organisations" / "data.parquet")
     register.write_text(register.read_text().splitlines()[0] + "\n")
-    result = dg.materialize([organisations])
+    result = dg.materialize([organisations], resources=RESOURCES)
     after = pd.read_parquet(home / "lake" / "organisations" / "data.parquet")
     pd.testing.assert_frame_equal(after, before)
     [check] = result.get_asset_check_evaluations()
@@ -277,7 +282,11 @@ def test_a_killed_run_is_marked_failed_on_the_next_command(home):
     with dg.instance_for_test() as instance:
         run = instance.create_run_for_job(
             dg.define_asset_job("j", selection=[organisations])
-            .resolve(asset_graph=dg.Definitions(assets=[organisations]).resolve_asset_graph())
+            .resolve(
+                asset_graph=dg.Definitions(
+                    assets=[organisations], resources=RESOURCES
+                ).resolve_asset_graph()
+            )
             .get_subset(),
             tags={PID_TAG: "999999999"},
         )

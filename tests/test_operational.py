@@ -22,7 +22,7 @@ from contracts.nhs_number import is_valid_nhs_number
 from contracts.operational_extracts import read_epr_contacts, read_eroster_shifts
 from contracts.validation import ContractViolationError
 from orchestration.demo_data.operational import write_operational_extracts
-from orchestration.resources import dbt_resource
+from orchestration.resources import dbt_resource, peerbench_resources
 from orchestration.settings import get_settings
 
 PARTITION = "2025-06-01"
@@ -101,6 +101,8 @@ METRIC_COLUMNS = ["collection", "metric_code", "organisation_code", "team_code",
                   "period_start", "numerator", "denominator", "source_file", "source_sha256",
                   "submitted_at"]  # fmt: skip
 
+RESOURCES = peerbench_resources()
+
 
 def _land(home: Path, organisation: str, name: str, text: str, month: str = "2025-06") -> Path:
     path = home / "landing" / "operational" / organisation / month / f"{name}.csv"
@@ -118,9 +120,12 @@ def _land_tiny_extracts(home: Path) -> None:
 
 def _materialize(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     if (get_settings().landing / "reference").exists():
-        dg.materialize([organisations], instance=instance)
+        dg.materialize([organisations], instance=instance, resources=RESOURCES)
     return dg.materialize(
-        [epr_contacts, eroster_shifts], partition_key=PARTITION, instance=instance
+        [epr_contacts, eroster_shifts],
+        partition_key=PARTITION,
+        instance=instance,
+        resources=RESOURCES,
     )
 
 
@@ -273,7 +278,16 @@ def test_the_key_is_read_at_run_time_and_changes_every_pseudonym(home, monkeypat
 def test_a_run_without_the_key_fails_clearly_and_writes_nothing(home, monkeypatch):
     _land_tiny_extracts(home)
     monkeypatch.delenv("PEERBENCH_PSEUDONYM_KEY")
-    with pytest.raises(RuntimeError, match="PEERBENCH_PSEUDONYM_KEY is not set"):
+    # the resource reads the key through dg.EnvVar: the run is refused before any step starts
+    with pytest.raises(dg.DagsterInvalidConfigError, match=r"PEERBENCH_PSEUDONYM_KEY.*not set"):
+        _materialize()
+    assert not (home / "lake" / "epr_contacts").exists()
+
+
+def test_a_guessable_key_is_refused_and_nothing_written(home, monkeypatch):
+    _land_tiny_extracts(home)
+    monkeypatch.setenv("PEERBENCH_PSEUDONYM_KEY", "short")
+    with pytest.raises(RuntimeError, match="shorter than 16 characters"):
         _materialize()
     assert not (home / "lake" / "epr_contacts").exists()
 

@@ -231,7 +231,8 @@ def test_publishing_unchanged_inputs_again_writes_no_new_version(built):
     settings = Settings(home=built["home"], real_data_dir=Path("."))
     june = window("community_indicators", "2024-06-01")
     first = (built["home"] / "published" / "community_indicators" / "2024-06" / "v1").stat()
-    folder = publish_window(settings.warehouse, settings.published, june, b"k" * 32)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
+        folder = publish_window(warehouse, settings.published, june, b"k" * 32)
     assert folder == settings.published / "community_indicators" / "2024-06" / "v1"
     assert folder.stat().st_mtime_ns == first.st_mtime_ns
     assert not (folder.parent / "v2").exists()
@@ -248,7 +249,8 @@ def test_changed_inputs_make_the_next_version_and_keep_the_last(built, tmp_path)
     (v1 / "manifest.json").write_text(json.dumps(manifest))
 
     june = window("community_indicators", "2024-06-01")
-    folder = publish_window(built["home"] / "warehouse.duckdb", published, june, b"k" * 32)
+    with duckdb.connect(str(built["home"] / "warehouse.duckdb"), read_only=True) as warehouse:
+        folder = publish_window(warehouse, published, june, b"k" * 32)
 
     assert folder == v1.parent / "v2"
     assert json.loads((folder / "manifest.json").read_text())["version"] == 2

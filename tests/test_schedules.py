@@ -6,6 +6,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.resources import HomeResource
+
 
 def _lake_period(home: Path, dataset: str, period: str) -> None:
     folder = home / "lake" / dataset / f"period={period}"
@@ -17,12 +19,15 @@ def _tick(name: str, at: datetime) -> list[str]:
     from orchestration.definitions import defs
 
     schedule = defs.resolve_schedule_def(name)
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_schedule_context(
             instance=instance,
             scheduled_execution_time=at,
             repository_def=defs.get_repository_def(),
-        )
+            resources={"home": HomeResource()},
+        ) as context,
+    ):
         result = schedule.evaluate_tick(context)
     return [request.run_key for request in result.run_requests or []]
 
