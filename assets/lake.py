@@ -236,6 +236,7 @@ def _file_meta(
 ) -> pd.DataFrame:
     """One row per landing file: its lineage for the lake rows, and its submission record."""
     records = []
+    collection = files[0].source.collection if files else None  # the registry's, for the mart
     for file in files:
         path = landing / file.relative
         stat = path.stat()
@@ -243,6 +244,7 @@ def _file_meta(
         records.append(
             {
                 "dataset": outcome.source,
+                "collection": collection,
                 "period": outcome.period,
                 "source_file": file.relative,
                 "source_sha256": file_sha256(path),

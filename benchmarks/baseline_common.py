@@ -43,6 +43,7 @@ END_TIME = r"^([0-3]\d|4[0-7]):[0-5]\d$"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 AFC_BAND = r"^([1-7]|8[a-d]|9)$"
 NHS_NUMBER = r"^\d{10}$"
+NHS_NUMBER_SHAPED = r"^\d{3}[ -]?\d{3}[ -]?\d{4}$"  # refused in team codes and contact ids
 MAX_SHIFT_MINUTES = 24 * 60
 SERVICE_LINES = ("all", "adult_inpatient", "adult_community", "cyp_inpatient", "cyp_community",
                  "adult_ld", "child_ld")  # fmt: skip

@@ -43,6 +43,7 @@ from baseline_common import (
     LOCATIONS,
     MAX_SHIFT_MINUTES,
     NHS_NUMBER,
+    NHS_NUMBER_SHAPED,
     ORGANISATION_CODE,
     OUTCOMES,
     SERVICE_LINES,
@@ -314,6 +315,8 @@ def _extract_rules(date_column: str, month: str) -> list[Rule]:
         ("end_time", "not a time", f"regexp_full_match(end_time, '{END_TIME}')"),
         ("end_time", "end is not after start", f"{DURATION} > 0"),
         ("team_code", "not a team code", f"regexp_full_match(team_code, '{TEAM_CODE}')"),
+        ("team_code", "an NHS number, not a team code",
+         f"not regexp_full_match(team_code, '{NHS_NUMBER_SHAPED}')"),
         ("staff_id", "not an identifier", "length(staff_id) between 1 and 64"),
     ]  # fmt: skip
 
@@ -323,6 +326,8 @@ def _contact_rules(month: str) -> list[Rule]:
     return [
         *_extract_rules("contact_date", month),
         ("contact_id", "not an identifier", "length(contact_id) between 1 and 64"),
+        ("contact_id", "an NHS number, not a contact id",
+         f"not regexp_full_match(contact_id, '{NHS_NUMBER_SHAPED}')"),
         ("patient_id", "not an identifier", "length(patient_id) between 1 and 64"),
         ("nhs_number", "not 10 digits", f"nhs_number is null or {nhs_number}"),
         ("nhs_number", "NHS number fails the modulus 11 check",

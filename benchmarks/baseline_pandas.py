@@ -39,6 +39,7 @@ from baseline_common import (
     LOCATIONS,
     MAX_SHIFT_MINUTES,
     NHS_NUMBER,
+    NHS_NUMBER_SHAPED,
     ORGANISATION_CODE,
     OUTCOMES,
     SERVICE_LINES,
@@ -273,6 +274,8 @@ def extract_rules(
         ("end_time", "not a time", end_ok),
         ("end_time", "end is not after start", duration > 0),
         ("team_code", "not a team code", matches(frame["team_code"], TEAM_CODE)),
+        ("team_code", "an NHS number, not a team code",
+         ~matches(frame["team_code"], NHS_NUMBER_SHAPED)),
         ("staff_id", "not an identifier", frame["staff_id"].str.len().between(1, 64)),
     ]  # fmt: skip
     return rules, day, duration
@@ -289,6 +292,8 @@ def ingest_operational(job: Job, month: str, q: Quarantine) -> pd.DataFrame:
     nhs = contacts["nhs_number"]
     rules += [
         ("contact_id", "not an identifier", contacts["contact_id"].str.len().between(1, 64)),
+        ("contact_id", "an NHS number, not a contact id",
+         ~matches(contacts["contact_id"], NHS_NUMBER_SHAPED)),
         ("patient_id", "not an identifier", contacts["patient_id"].str.len().between(1, 64)),
         ("nhs_number", "not 10 digits", nhs.isna() | matches(nhs, NHS_NUMBER)),
         ("nhs_number", "NHS number fails the modulus 11 check", nhs_number_valid(nhs)),

@@ -22,11 +22,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-import yaml
 
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
-from orchestration.registry import SOURCES
 from orchestration.resources import dbt_resource
 
 ROOT = Path(__file__).parents[1]
@@ -238,12 +236,6 @@ def test_an_empty_lake_still_builds_fct_submission(home, tmp_path):
     assert invocation.is_successful()
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
         assert connection.sql("select count(*) from marts.fct_submission").fetchall() == [(0,)]
-
-
-def test_the_mart_knows_each_collection_by_the_registrys_dataset():
-    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())
-    declared = {s.name: s.collection for s in SOURCES.values() if s.collection}
-    assert project["vars"]["lake_collections"] == declared
 
 
 # status: who is missing, who was late, what was refused

@@ -22,3 +22,24 @@
         select * from {{ relation }}
     ) as typed
 {%- endmacro %}
+
+{#- A lake source with the columns its sources YAML declares (name and data_type, the one
+    declaration of the lake's shape), so a dataset with no file yet (a deployment that takes no
+    operational extracts, a fresh home) reads as no rows instead of failing the build. -#}
+{% macro lake_source(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set columns = {} -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values()
+            if node.source_name == source_name and node.name == table_name -%}
+            {%- for name, column in node.columns.items() if column.data_type -%}
+                {%- do columns.update({name: column.data_type}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- if not columns -%}
+            {{ exceptions.raise_compiler_error(
+                "source " ~ source_name ~ "." ~ table_name ~ " declares no column data types") }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ with_columns(relation, columns) if columns else 'select * from ' ~ relation }}
+{%- endmacro %}

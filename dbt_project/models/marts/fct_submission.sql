@@ -15,15 +15,6 @@ windows as (
 
 ),
 
-collections as (
-
-    {% for dataset, collection in var('lake_collections').items() -%}
-    select '{{ dataset }}' as dataset, '{{ collection }}' as collection
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-),
-
 window_deadlines as (
 
     select distinct collection, window_period, window_closes_on
@@ -38,7 +29,7 @@ described as (
             submissions.dataset || '|' || submissions.period || '|' || submissions.source_file
         ) as submission_id,
         submissions.dataset,
-        collections.collection,
+        submissions.collection,
         submissions.period,
         submissions.organisation_code,
         submissions.source_file,
@@ -53,9 +44,8 @@ described as (
         submissions.source_sha256
 
     from submissions
-    left join collections on submissions.dataset = collections.dataset
     left join window_deadlines
-        on collections.collection = window_deadlines.collection
+        on submissions.collection = window_deadlines.collection
         and submissions.period = window_deadlines.window_period
 
 )

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('indicators', 'community_indicator_returns') }}
+    {{ lake_source('indicators', 'community_indicator_returns') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('indicators', 'mhlda_indicator_returns') }}
+    {{ lake_source('indicators', 'mhlda_indicator_returns') }}
 
 ),
 

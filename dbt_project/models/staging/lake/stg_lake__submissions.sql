@@ -2,19 +2,7 @@ with
 
 source as (
 
-    {{ with_columns(source('lake', 'submissions'), {
-        'dataset': 'varchar',
-        'period': 'varchar',
-        'source_file': 'varchar',
-        'source_sha256': 'varchar',
-        'submitter': 'varchar',
-        'submitted_at': 'timestamp',
-        'status': 'varchar',
-        'rows': 'bigint',
-        'violations': 'bigint',
-        'first_error': 'varchar',
-        'fingerprint': 'varchar',
-    }) }}
+    {{ lake_source('lake', 'submissions') }}
 
 ),
 
@@ -23,6 +11,7 @@ renamed as (
     select
         -- ids
         dataset,
+        collection,
         period,
         source_file,
         submitter as organisation_code,

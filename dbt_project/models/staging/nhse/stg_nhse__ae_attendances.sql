@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('nhse', 'nhse_ae_attendances') }}
+    {{ lake_source('nhse', 'nhse_ae_attendances') }}
 
 ),
 

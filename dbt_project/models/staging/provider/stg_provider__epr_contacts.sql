@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('provider', 'epr_contacts') }}
+    {{ lake_source('provider', 'epr_contacts') }}
 
 ),
 

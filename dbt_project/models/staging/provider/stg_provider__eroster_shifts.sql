@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('provider', 'eroster_shifts') }}
+    {{ lake_source('provider', 'eroster_shifts') }}
 
 ),
 
