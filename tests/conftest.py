@@ -35,15 +35,25 @@ def dbt_manifest() -> Path:
     return manifest
 
 
+def new_dagster_home(home: Path) -> Path:
+    """The home's own Dagster instance folder, telemetry off."""
+    (home / "dagster").mkdir(parents=True)
+    (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return home / "dagster"
+
+
+def use_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the platform at a whole peerbench home, with its own key and Dagster instance."""
+    monkeypatch.setenv("PEERBENCH_HOME", str(home))
+    monkeypatch.setenv("PEERBENCH_PSEUDONYM_KEY", secrets.token_hex(32))
+    monkeypatch.setenv("DAGSTER_HOME", str(new_dagster_home(home)))
+    return home
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A whole peerbench home in a temporary folder, with its own key and Dagster instance."""
-    monkeypatch.setenv("PEERBENCH_HOME", str(tmp_path))
-    monkeypatch.setenv("PEERBENCH_PSEUDONYM_KEY", secrets.token_hex(32))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    (tmp_path / "dagster").mkdir()
-    (tmp_path / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    return tmp_path
+    """A whole peerbench home in a temporary folder."""
+    return use_home(tmp_path, monkeypatch)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ recomputes every period from the lake.
 """
 
 import json
-import secrets
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -16,6 +15,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from conftest import use_home
 
 import orchestration.runs as refresh_runs
 from assets.dbt import build_args
@@ -84,11 +84,7 @@ def _resubmit(home: Path, organisation: str, month: str) -> tuple[str, float]:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PEERBENCH_HOME", str(home))
-        patch.setenv("PEERBENCH_PSEUDONYM_KEY", secrets.token_hex(32))
-        patch.setenv("DAGSTER_HOME", str(home / "dagster"))
-        (home / "dagster").mkdir()
-        (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        use_home(home, patch)
         generate(home / "landing", DEMO, now=NOW)
         assert main(REFRESH) == 0
         before = _mart(home)

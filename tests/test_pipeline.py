@@ -7,7 +7,6 @@ path that shares nothing with the lake assets or the dbt models.
 import csv
 import json
 import re
-import secrets
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import use_home
 
 from assets.publications import publish_window
 from orchestration.calendar import window
@@ -44,11 +44,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator
     June 2024's A&E file is NHS England's real release, in place of the demo one."""
     home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PEERBENCH_HOME", str(home))
-        patch.setenv("PEERBENCH_PSEUDONYM_KEY", secrets.token_hex(32))
-        patch.setenv("DAGSTER_HOME", str(home / "dagster"))
-        (home / "dagster").mkdir()
-        (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        use_home(home, patch)
         generate(home / "landing", DEMO, now=NOW)
         shutil.copy(real_data / "ae_monthly" / REAL_JUNE_AE, home / "landing" / "nhse_ae")
         refresh = ["refresh", "--start", "2024-03", "--to", "2024-06"]

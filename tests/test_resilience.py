@@ -22,6 +22,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from conftest import new_dagster_home
 
 from contracts.nhs_number import is_valid_nhs_number
 from contracts.validation import MASKED
@@ -49,8 +50,7 @@ def _environment(home: Path) -> dict[str, str]:
 
 
 def _new_home(home: Path) -> Path:
-    (home / "dagster").mkdir(parents=True)
-    (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    new_dagster_home(home)
     return home
 
 

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import io
 import re
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from conftest import use_home
 
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
@@ -107,11 +107,7 @@ def _tree(home: Path) -> dict[str, tuple[int, int]]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PEERBENCH_HOME", str(home))
-        patch.setenv("PEERBENCH_PSEUDONYM_KEY", secrets.token_hex(32))
-        patch.setenv("DAGSTER_HOME", str(home / "dagster"))
-        (home / "dagster").mkdir()
-        (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        use_home(home, patch)
         generate(home / "landing", DEMO, now=NOW)
         register_file = home / "landing" / "reference" / "organisations.csv"
         register = pd.read_csv(register_file).assign(member_from=None, member_to=None)
