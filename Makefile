@@ -6,10 +6,12 @@ export PEERBENCH_HOME ?= $(CURDIR)/var
 
 .PHONY: setup demo test lint snapshot benchmark clean
 
+# The lock is installed exactly (--no-deps): it leaves out sqlglotrs, which dagster-dbt still
+# requests but sqlglot has replaced (sqlglotc) and which warns on import.
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 

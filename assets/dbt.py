@@ -74,7 +74,7 @@ def mart_dbt_models(
     changed periods, facts and dimensions, and every dbt test as an asset check."""
     vars_ = {"min_date": config.min_date, "max_date": config.max_date}
     args = build_args(vars_, full_refresh=config.full_refresh)
-    yield from dbt.cli(args, context=context).stream()
+    yield from dbt.cli(args, context=context.op_execution_context).stream()
 
 
 defs = dg.Definitions(assets=[mart_dbt_models])

@@ -300,6 +300,25 @@ def _count(outcomes: list[PartitionOutcome], status: str) -> int:
     return sum(s == status for o in outcomes for s in o.statuses.values())
 
 
+def partition_observation(
+    key: dg.AssetKey, partition_key: str | None, outcome: PartitionOutcome
+) -> dg.AssetObservation:
+    """One partition's own figures. A range runs as one run, whose materialisation carries the
+    same metadata for every partition; the observation says what happened to this one."""
+    return dg.AssetObservation(
+        asset_key=key,
+        partition=partition_key,
+        metadata={
+            "period": outcome.period,
+            "rows": outcome.rows,
+            "files_accepted": _count([outcome], "accepted"),
+            "files_superseded": _count([outcome], "superseded"),
+            "files_quarantined": len(outcome.quarantined),
+            "kept_previous": outcome.kept_previous,
+        },
+    )
+
+
 def contract_check(outcomes: list[PartitionOutcome], asset_key: dg.AssetKey) -> dg.AssetCheckResult:
     """The contract as an asset check: fails (as a warning) when any file was quarantined."""
     rejected = {f: [str(v) for v in vs[:20]] for o in outcomes for f, vs in o.quarantined.items()}
@@ -335,15 +354,20 @@ def build_lake_asset(
     key = dg.AssetKey(source.name)
     deps = ["organisations"] if source.submitters else []
 
-    @dg.asset(
+    @dg.multi_asset(
         name=source.name,
-        description=source.description,
-        group_name=source.family,
+        specs=[
+            dg.AssetSpec(
+                key,
+                description=source.description,
+                group_name=source.family,
+                deps=deps,
+                kinds={"parquet", "duckdb"},
+            )
+        ],
         partitions_def=source.partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run() if source.partitions_def else None,
         check_specs=[dg.AssetCheckSpec("contract", asset=key)],
-        deps=deps,
-        kinds={"parquet", "duckdb"},
         required_resource_keys={"home", "pseudonym_key"} if pseudonymise else {"home"},
     )
     def _asset(context: dg.AssetExecutionContext):
@@ -351,9 +375,9 @@ def build_lake_asset(
         scan = scan_landing(settings.landing)
         register = read_register(settings.lake)
         if source.partitions_def:
-            periods = [source.period_label(k) for k in context.partition_keys]
+            periods = {source.period_label(k): k for k in context.partition_keys}
         else:
-            periods = [STATIC_PERIOD]
+            periods = {STATIC_PERIOD: None}
         outcomes = []
         with duckdb.connect() as connection:
             if pseudonymise:
@@ -375,17 +399,18 @@ def build_lake_asset(
                     now=datetime.now(),
                 )
                 _log(context, outcome)
+                context.log_event(partition_observation(key, periods[period], outcome))
                 outcomes.append(outcome)
         if scan.unrecognised:
+            listed = [f"{path} ({why})" for path, why in list(scan.unrecognised.items())[:20]]
             context.log.warning(
                 mask_identifiers(
-                    f"{len(scan.unrecognised)} landing file(s) match no source: "
-                    + ", ".join(scan.unrecognised[:20])
+                    f"{len(scan.unrecognised)} landing file(s) not read: " + ", ".join(listed)
                 )
             )
-        yield dg.MaterializeResult(
+        yield dg.MaterializeResult(  # the run's totals; each partition's are its observation
             metadata={
-                "rows": sum(o.rows for o in outcomes),
+                "run_rows": sum(o.rows for o in outcomes),
                 "partitions_with_files": len(outcomes),
                 "files_quarantined": sum(len(o.quarantined) for o in outcomes),
                 "unrecognised_landing_files": len(scan.unrecognised),

@@ -36,12 +36,13 @@ TEMPLATES = jinja2.Environment(
 PEER_STATISTICS = ["peer_n", "peer_mean", "peer_min", "peer_lower_quartile", "peer_median",
                    "peer_upper_quartile", "peer_max"]  # fmt: skip
 NATIONAL_COLUMNS = ["metric_code", "metric_name", "unit", "polarity", "service_line", "period",
-                    *PEER_STATISTICS]  # fmt: skip
+                    "national_value", *PEER_STATISTICS]  # fmt: skip
 BENCHMARK_QUERY = """
     select
         b.metric_code, m.metric_name, m.unit, m.polarity, b.service_line,
         strftime(b.period_start, '%Y-%m') as period, b.organisation_code, o.organisation_name,
-        b.numerator, b.denominator, b.value, {statistics}, b.peer_rank, b.quartile_band,
+        b.numerator, b.denominator, b.value, b.national_value, {statistics}, b.peer_rank,
+        b.quartile_band,
         b.difference_from_median, b.previous_value, b.change_from_previous
     from marts.fct_benchmark as b
     join marts.dim_metric as m using (metric_code)
@@ -181,14 +182,21 @@ def _report_sections(own: pd.DataFrame, peer_groups: dict[tuple, pd.DataFrame]) 
 
 
 def _build_publication_asset(collection: Collection) -> dg.AssetsDefinition:
-    @dg.asset(
+    @dg.multi_asset(
         name=f"{collection.code}_publication",
-        group_name="publications",
+        specs=[
+            dg.AssetSpec(
+                f"{collection.code}_publication",
+                group_name="publications",
+                deps=["fct_benchmark", "dim_metric", "dim_organisation"],
+                kinds={"html", "csv"},
+                description=(
+                    f"{collection.name}: reports and extracts per window, once it has closed."
+                ),
+            )
+        ],
         partitions_def=collection.partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        deps=["fct_benchmark", "dim_metric", "dim_organisation"],
-        kinds={"html", "csv"},
-        description=f"{collection.name}: reports and extracts per window, once it has closed.",
     )
     def _asset(
         context: dg.AssetExecutionContext,

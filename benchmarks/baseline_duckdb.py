@@ -507,8 +507,10 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
                        quantile_cont(value, 0.25) as peer_lower_quartile,
                        quantile_cont(value, 0.5) as peer_median,
                        quantile_cont(value, 0.75) as peer_upper_quartile,
-                       max(value) as peer_max
-                from peers group by all
+                       max(value) as peer_max,
+                       sum(numerator) / nullif(sum(denominator), 0)
+                           * any_value(c.multiplier) as national_value
+                from peers join catalogue as c using (metric_code) group by all
             )
             select p.collection, p.metric_code, p.service_line, p.period_start,
                    p.organisation_code, p.numerator, p.denominator, p.value,

@@ -407,6 +407,11 @@ def benchmark(values: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
     for name, q in (("peer_lower_quartile", 0.25), ("peer_median", 0.5),
                     ("peer_upper_quartile", 0.75)):  # fmt: skip
         statistics[name] = value.quantile(q)  # linear interpolation, as quantile_cont
+    sums = peers.groupby(keys)[["numerator", "denominator"]].sum()
+    multiplier = sums.index.get_level_values("metric_code").map(
+        catalogue.set_index("metric_code")["multiplier"].astype(float)
+    )
+    statistics["national_value"] = sums["numerator"] / sums["denominator"] * multiplier
     ranked = peers.merge(statistics.reset_index(), on=keys)
     lower_is_better = catalogue.set_index("metric_code")["polarity"] == "lower_is_better"
     direction = ranked["metric_code"].map(lower_is_better.map({True: -1, False: 1})).astype(float)

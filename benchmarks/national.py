@@ -293,7 +293,10 @@ def agreement(home: Path, last: str) -> list[str]:
                        count(*) filter (abs(a.value - b.value) > 1e-9
                                         or abs(a.peer_median - b.peer_median) > 1e-9
                                         or abs(a.peer_lower_quartile - b.peer_lower_quartile) > 1e-9
-                                        or a.peer_n <> b.peer_n or a.peer_rank <> b.peer_rank)
+                                        or a.peer_n <> b.peer_n or a.peer_rank <> b.peer_rank
+                                        or abs(a.national_value - b.national_value) > 1e-9
+                                        or (a.national_value is null)
+                                           <> (b.national_value is null))
                 from a left join b
                     on a.metric_code = b.metric_code and a.service_line = b.service_line
                     and a.organisation_code = b.organisation_code
@@ -307,7 +310,7 @@ def agreement(home: Path, last: str) -> list[str]:
         lines.append(
             f"{names[0]} vs {other}: {verdict} ({rows_a:,} vs {rows_b:,} benchmark rows, "
             f"{matched:,} matched, {differing:,} with a different value, median, quartile, "
-            "N or rank)"
+            "national figure, N or rank)"
         )
     return lines
 

@@ -96,7 +96,7 @@ def refresh(args: argparse.Namespace) -> int:
     _use_local_key(settings, create=False)
     check_settings(settings)
     from orchestration.definitions import defs
-    from orchestration.jobs import CADENCE_JOBS, MART_REFRESH_JOB, REFERENCE_REFRESH_JOB
+    from orchestration.jobs import MART_REFRESH_JOB, REFERENCE_REFRESH_JOB
     from orchestration.registry import scan_landing
     from orchestration.runs import (
         FULL_WINDOW,
@@ -116,8 +116,8 @@ def refresh(args: argparse.Namespace) -> int:
     now = datetime.now()
     last = args.to or now.strftime("%Y-%m")
     scan = scan_landing(settings.landing)
-    for relative in scan.unrecognised:
-        print(f"warning: {mask_identifiers(relative)} matches no source and was not read")
+    for relative, reason in scan.unrecognised.items():
+        print(f"warning: {mask_identifiers(relative)} {reason}: not read")
     outcomes = [run_job(defs, REFERENCE_REFRESH_JOB, instance)]
     plan = plan_refresh(
         scan, settings.landing, settings.lake, args.start, last, now, full=args.full
@@ -129,12 +129,11 @@ def refresh(args: argparse.Namespace) -> int:
     window = mart_window(settings, plan, full=args.full)
     if window:
         record_mart_pending(settings, window)
-    for cadence, keys in plan.partitions.items():
+    for job, keys in plan.partitions.items():
         if keys:
-            job = CADENCE_JOBS[cadence]
             outcomes.append(run_job(defs, job, instance, tags=range_tags(keys[0], keys[-1])))
         else:
-            print(f"{cadence}ly sources: nothing new in landing, no run")
+            print(f"{job}: nothing new in landing, no run")
     if window:
         full = window == FULL_WINDOW
         reference = reference_fingerprint(settings)

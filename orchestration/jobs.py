@@ -1,9 +1,10 @@
 """Jobs: the refreshes, and one publication job per collection.
 
 A refresh is the register and calendar first (returns are checked against the register), then
-the lake assets of each cadence over the partitions that changed (a job's assets share one
-partitions definition), then the whole mart in one dbt build. Selections come from asset
-groups, so a new source family joins its cadence's refresh without editing this module.
+each lake job over the partitions that changed, then the whole mart in one dbt build. A job's
+assets share one partitions definition, so there is a lake job per cadence and first month
+(`Source.refresh_job`); the other selections come from asset groups. A new source joins a
+refresh by its registry entry, without editing this module.
 """
 
 from __future__ import annotations
@@ -13,16 +14,10 @@ from collections.abc import Sequence
 import dagster as dg
 
 from orchestration.collections import COLLECTIONS
-from orchestration.partitions import monthly_partition, nhs_quarter_partition
+from orchestration.registry import SOURCES
 
-PUBLICATIONS_GROUP = "publications"
 REFERENCE_GROUP = "reference"
 MART_GROUP_PREFIX = "mart"
-LAKE_REFRESH_JOBS = {
-    "monthly_refresh_job": monthly_partition,
-    "quarterly_refresh_job": nhs_quarter_partition,
-}
-CADENCE_JOBS = {"month": "monthly_refresh_job", "quarter": "quarterly_refresh_job"}
 REFERENCE_REFRESH_JOB = "reference_refresh_job"
 MART_REFRESH_JOB = "mart_refresh_job"
 
@@ -39,20 +34,18 @@ def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAsset
     def group(asset: dg.AssetsDefinition, key: dg.AssetKey) -> str:
         return asset.group_names_by_key[key]
 
+    lake_jobs: dict[str, list[str]] = {}
+    for source in SOURCES.values():
+        if source.refresh_job:
+            lake_jobs.setdefault(source.refresh_job, []).append(source.name)
     lake = [
         dg.define_asset_job(
             name,
-            selection=dg.AssetSelection.assets(
-                *_keys(
-                    assets,
-                    lambda a, k, p=partitions_def: (
-                        a.partitions_def == p and group(a, k) != PUBLICATIONS_GROUP
-                    ),
-                )
-            ),
-            description="Single-run refresh of the lake assets of this cadence over a range.",
+            selection=dg.AssetSelection.assets(*names),
+            description="Single-run refresh over a range of the lake assets that share these "
+            "partitions (cadence and first month): " + ", ".join(names) + ".",
         )
-        for name, partitions_def in LAKE_REFRESH_JOBS.items()
+        for name, names in lake_jobs.items()
     ]
     reference = dg.define_asset_job(
         REFERENCE_REFRESH_JOB,

@@ -7,21 +7,30 @@ people and folders use: `2024-06` for a month, `2024-25-Q1` for an NHS financial
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import dagster as dg
 
-MONTHLY_START = "2016-04-01"
+CADENCES = ("month", "quarter")
 
-monthly_partition = dg.MonthlyPartitionsDefinition(start_date=MONTHLY_START, end_offset=0)
 
-# Dagster has no quarterly class: a cron on the 1st of every third month from April gives NHS
-# financial quarters (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar).
-nhs_quarter_partition = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 */3 *",
-    start="2020-04-01",
-    fmt="%Y-%m-%d",
-    end_offset=0,
-)
+@cache
+def time_partitions(cadence: str, first_month: str) -> dg.TimeWindowPartitionsDefinition:
+    """The partitions of a source that starts in `first_month` (`2020-04`); one object per
+    (cadence, start), so sources that share them share a refresh job.
+
+    Dagster has no quarterly class: a cron on the 1st of every third month from April gives NHS
+    financial quarters (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar)."""
+    start = f"{first_month}-01"
+    if cadence == "month":
+        return dg.MonthlyPartitionsDefinition(start_date=start, end_offset=0)
+    if cadence == "quarter":
+        if (int(first_month[5:7]) - 4) % 3:
+            raise ValueError(f"a quarterly source starts on a quarter's first month: {first_month}")
+        return dg.TimeWindowPartitionsDefinition(
+            cron_schedule="0 0 1 */3 *", start=start, fmt="%Y-%m-%d", end_offset=0
+        )
+    raise ValueError(f"no partitions for cadence {cadence!r}")
 
 
 def financial_year(day: date) -> str:

@@ -24,10 +24,9 @@ from contracts.organisation_register import organisation_register_contract
 from contracts.validation import Contract
 from orchestration.partitions import (
     month_label,
-    monthly_partition,
-    nhs_quarter_partition,
     quarter_label,
     quarter_months,
+    time_partitions,
 )
 
 ORG = r"(?P<org>[A-Z0-9]{3,5})"
@@ -50,10 +49,25 @@ class Source:
     collection: str | None = None  # the window calendar and publication it belongs to
     submitters: tuple[str, ...] = ()  # organisation types that may submit; () for publishers
     service_lines: bool = False
+    first_month: str = ""  # the first month it has data for: its partitions start there
 
     @property
     def partitions_def(self) -> dg.TimeWindowPartitionsDefinition | None:
-        return {"month": monthly_partition, "quarter": nhs_quarter_partition}.get(self.cadence)
+        if self.cadence == "static":
+            return None
+        return time_partitions(self.cadence, self.first_month)
+
+    @property
+    def refresh_job(self) -> str | None:
+        """The lake refresh job that runs it: one per partitions definition (cadence and start),
+        since a job's assets share one; sources that share both share the job."""
+        if self.cadence == "static":
+            return None
+        return f"{self.cadence}ly_from_{self.first_month.replace('-', '_')}_refresh_job"
+
+    def before_start(self, period: str) -> bool:
+        """Whether a period label falls before the source's first partition."""
+        return self.cadence != "static" and self.months_of_period(period)[0] < self.first_month
 
     def period_label(self, partition_key: str) -> str:
         return (
@@ -155,6 +169,7 @@ SOURCES: dict[str, Source] = {
             family="indicator_collections",
             description="Monthly Community Indicators returns, validated, one lake file a month.",
             cadence="month",
+            first_month="2020-04",
             landing=re.compile(rf"community_indicators/{MONTH}/{ORG}_{STAMP}\.csv"),
             contract=_indicator_contract("community_indicators", "month", False),
             collection="community_indicators",
@@ -165,6 +180,7 @@ SOURCES: dict[str, Source] = {
             family="indicator_collections",
             description="Quarterly MHLDA returns of three monthly values, by service line.",
             cadence="quarter",
+            first_month="2020-04",
             landing=re.compile(rf"mhlda/{QUARTER}/{ORG}_{STAMP}\.csv"),
             contract=_indicator_contract("mhlda", "quarter", True),
             collection="mhlda",
@@ -179,6 +195,7 @@ SOURCES: dict[str, Source] = {
                 "provider; one lake file per month from the latest release."
             ),
             cadence="month",
+            first_month="2016-04",
             landing=re.compile(
                 rf"nhse_ae/Monthly-AE-{AE_MONTH}-(?P<year>\d{{4}})(?P<release>(?:-revised)?(?:-\d+)*)\.csv",
                 re.IGNORECASE,
@@ -191,6 +208,7 @@ SOURCES: dict[str, Source] = {
             family="operational_extracts",
             description="Each provider's monthly EPR patient contacts, validated, pseudonymised.",
             cadence="month",
+            first_month="2020-04",
             landing=re.compile(rf"operational/{ORG}/{MONTH}/epr_contacts\.csv"),
             contract=epr_contacts_contract,
             submitters=("community_provider",),
@@ -200,6 +218,7 @@ SOURCES: dict[str, Source] = {
             family="operational_extracts",
             description="Each provider's monthly eRoster shifts worked, validated, pseudonymised.",
             cadence="month",
+            first_month="2020-04",
             landing=re.compile(rf"operational/{ORG}/{MONTH}/eroster_shifts\.csv"),
             contract=eroster_shifts_contract,
             submitters=("community_provider",),
@@ -219,10 +238,10 @@ def recognise(relative: str) -> LandingFile | None:
 
 @dataclass(frozen=True)
 class LandingScan:
-    """Every file under `landing/`, sorted into (source, period), and those no source knows."""
+    """Every file under `landing/`, sorted into (source, period); those not read, with why."""
 
     files: dict[tuple[str, str], list[LandingFile]]
-    unrecognised: list[str]
+    unrecognised: dict[str, str]  # landing path -> why it is not read
 
     def of(self, source: Source, period: str) -> list[LandingFile]:
         return self.files.get((source.name, period), [])
@@ -231,7 +250,7 @@ class LandingScan:
 def scan_landing(landing: Path) -> LandingScan:
     """One walk of `landing/` (hidden files, such as a transfer in progress, are not files yet)."""
     files: dict[tuple[str, str], list[LandingFile]] = {}
-    unrecognised = []
+    unrecognised = {}
     paths = sorted(landing.rglob("*")) if landing.is_dir() else []
     for path in paths:
         relative = path.relative_to(landing).as_posix()
@@ -239,7 +258,10 @@ def scan_landing(landing: Path) -> LandingScan:
             continue
         found = recognise(relative)
         if found is None:
-            unrecognised.append(relative)
+            unrecognised[relative] = "matches no source"
+        elif found.source.before_start(found.period):
+            source = found.source
+            unrecognised[relative] = f"is before {source.name} starts ({source.first_month})"
         else:
             files.setdefault((found.source.name, found.period), []).append(found)
     return LandingScan(files, unrecognised)

@@ -70,24 +70,23 @@ class PseudonymKeyResource(dg.ConfigurableResource):
         return checked_key(self.key)
 
 
-class WarehouseResource(dg.ConfigurableResource):
-    """The mart for readers: a read-only DuckDB connection to the home's warehouse."""
-
-    home: dg.ResourceDependency[HomeResource]
+class WarehouseResource(HomeResource):
+    """The mart for readers: a read-only DuckDB connection to the home's warehouse. It is a home
+    of its own (same `home` field) rather than a nested resource, whose initialisation calls a
+    deprecated Dagster API."""
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        database = str(self.home.settings.warehouse)
+        database = str(self.settings.warehouse)
         with DuckDBResource(database=database, connection_config=READ_ONLY).get_connection() as c:
             yield c
 
 
 def peerbench_resources() -> dict[str, dg.ConfigurableResource]:
     """Every resource, as the code location binds them (tests bind the same)."""
-    home = HomeResource()
     return {
-        "home": home,
+        "home": HomeResource(),
         "pseudonym_key": PseudonymKeyResource(key=dg.EnvVar(PSEUDONYM_KEY_ENV)),
-        "warehouse": WarehouseResource(home=home),
+        "warehouse": WarehouseResource(),
         "dbt": dbt_resource(),
     }

@@ -46,10 +46,10 @@ FULL_WINDOW = ("1900-01-01", "2999-12-31")  # the dbt project's defaults: every 
 
 @dataclass(frozen=True)
 class RefreshPlan:
-    """What a refresh must run: per cadence the partition keys whose landing files changed, and
-    the date range (end exclusive) the mart rebuilds."""
+    """What a refresh must run: per lake job the partition keys whose landing files changed,
+    and the date range (end exclusive) the mart rebuilds."""
 
-    partitions: dict[str, list[str]]  # cadence -> partition keys, oldest first
+    partitions: dict[str, list[str]]  # lake job -> partition keys, oldest first
     min_date: str
     max_date: str
 
@@ -72,7 +72,9 @@ def plan_refresh(
     lake partition was built from (all of them when `full`), and the months they cover."""
     from assets.lake import current_fingerprints, recorded_fingerprints
 
-    partitions: dict[str, set[str]] = {"month": set(), "quarter": set()}
+    partitions: dict[str, set[str]] = {
+        s.refresh_job: set() for s in SOURCES.values() if s.refresh_job
+    }
     months: set[str] = set()
     for name, period in scan.files:
         source = SOURCES[name]
@@ -86,9 +88,9 @@ def plan_refresh(
             continue
         recorded = recorded_fingerprints(lake, name, period)
         if full or recorded != current_fingerprints(landing, scan.of(source, period)):
-            partitions[source.cadence].add(key)
+            partitions[source.refresh_job].add(key)
             months.update(covered)
-    sorted_partitions = {cadence: sorted(keys) for cadence, keys in partitions.items()}
+    sorted_partitions = {job: sorted(keys) for job, keys in partitions.items()}
     if not months:
         return RefreshPlan(sorted_partitions, "1900-01-01", "1900-01-01")
     year, number = int(max(months)[:4]), int(max(months)[5:7])

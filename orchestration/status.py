@@ -86,8 +86,8 @@ def report(
             ]
             lines += ["", *_render(collection, statuses, show_all)]
     unrecognised = scan_landing(settings.landing).unrecognised
-    lines += ["", f"landing files that match no source (not read): {len(unrecognised) or 'none'}"]
-    lines += [f"  {mask_identifiers(relative)}" for relative in unrecognised]
+    lines += ["", f"landing files not read: {len(unrecognised) or 'none'}"]
+    lines += [f"  {mask_identifiers(path)}: {why}" for path, why in unrecognised.items()]
     return "\n".join(lines)
 
 

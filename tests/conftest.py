@@ -1,6 +1,5 @@
 """Shared fixtures: the dbt manifest once per session, and a temporary peerbench home per test."""
 
-import os
 import secrets
 from pathlib import Path
 
@@ -58,11 +57,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
-    """The real NHS files beside the project. CI always has them: there, missing files fail."""
+    """The real NHS files beside the project: their absence fails the tests that read them."""
     if not REAL_DATA.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"real data folder {REAL_DATA} is missing on CI")
-        pytest.skip(f"real data folder {REAL_DATA} is not on this machine")
+        pytest.fail(f"real data folder {REAL_DATA} is missing: tests of real files cannot run")
     return REAL_DATA
 
 

@@ -234,10 +234,11 @@ def test_other_names_are_not_taken_for_an_ae_file(name):
 
 
 def _materialize(partition_key: str) -> dg.ExecuteInProcessResult:
+    """The A&E asset alone, in the test home's own Dagster instance."""
     return dg.materialize(
         [nhse_ae_attendances],
         partition_key=partition_key,
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=dg.DagsterInstance.get(),
         resources=RESOURCES,
     )
 

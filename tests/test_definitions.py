@@ -50,7 +50,22 @@ def test_definitions_load(home):
 
     graph = defs.resolve_asset_graph()
     assert graph.get_all_asset_keys()
-    assert defs.resolve_job_def("monthly_refresh_job")
+    assert defs.resolve_job_def("monthly_from_2016_04_refresh_job")
+
+
+def test_each_source_is_partitioned_from_its_first_month_and_refreshed_by_its_job(home):
+    from orchestration.definitions import defs
+    from orchestration.registry import SOURCES
+
+    graph = defs.resolve_asset_graph()
+    for source in SOURCES.values():
+        partitions_def = graph.get(dg.AssetKey(source.name)).partitions_def
+        if source.cadence == "static":
+            assert partitions_def is None
+            continue
+        assert partitions_def.get_first_partition_key() == f"{source.first_month}-01"
+        job = defs.resolve_job_def(source.refresh_job)
+        assert dg.AssetKey(source.name) in job.asset_layer.executable_asset_keys
 
 
 def test_the_workspace_loads_as_dagster_dev_loads_it(home):

@@ -220,13 +220,19 @@ def test_files_that_match_no_source_are_reported(home):
     _return(home, "zbb-june.csv", "ZBB,2024-06,CI_DNA_RATE,12,300\n")
     (home / "landing" / "nhse_ae").mkdir()
     (home / "landing" / "nhse_ae" / "Monthly-AE-June-2025-1-1.csv").write_text("x\n")
+    _return(home, "ZBB_20190705T0900.csv", "ZBB,2019-06,CI_DNA_RATE,12,300\n", "2019-06")
+    early = "community_indicators/2019-06/ZBB_20190705T0900.csv"
     scan = scan_landing(home / "landing")
-    assert scan.unrecognised == ["community_indicators/2024-06/zbb-june.csv"]
+    assert scan.unrecognised == {
+        early: "is before community_indicator_returns starts (2020-04)",
+        "community_indicators/2024-06/zbb-june.csv": "matches no source",
+    }
     assert [f.relative for f in scan.files[("nhse_ae_attendances", "2025-06")]] == [
         "nhse_ae/Monthly-AE-June-2025-1-1.csv"
     ]
     _, logs = _run(home, community_indicator_returns)
-    assert "match no source" in logs and "zbb-june.csv" in logs
+    assert "zbb-june.csv (matches no source)" in logs
+    assert "ZBB_20190705T0900.csv (is before community_indicator_returns starts" in logs
 
 
 # 7. bad bytes are located by line and column; files have a size limit

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
@@ -220,6 +221,11 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
     summary = pd.read_csv(folder / "national_summary.csv")
     assert len(summary) == 12  # one row per community metric
     assert {"organisation_code", "value"}.isdisjoint(summary.columns)
+    returns = _landing_values(landing, "community_indicators/2024-05")
+    dna = returns[returns["metric_code"] == "CI_DNA_RATE"]
+    national = dna["numerator"].sum() / dna["denominator"].sum() * 100
+    published_dna = summary.set_index("metric_code").loc["CI_DNA_RATE", "national_value"]
+    assert published_dna == pytest.approx(national)
 
 
 def test_publishing_unchanged_inputs_again_writes_no_new_version(built):
@@ -337,3 +343,36 @@ def test_operational_metrics_exist_per_team_and_per_provider(built):
         by_provider = providers.set_index(["organisation_code", "period_start"])
         totals = summed.sum().loc[by_provider.index]
         assert by_provider["numerator"].to_numpy() == pytest.approx(totals["numerator"].to_numpy())
+
+
+def test_each_lake_partition_records_its_own_rows(built):
+    """A range runs as one run; each month's observation carries that month's rows (the latest
+    return of each organisation, counted from landing), not the run's total."""
+    instance = dg.DagsterInstance.from_config(str(built["home"] / "dagster"))
+    records = instance.fetch_observations(
+        dg.AssetKey("community_indicator_returns"), limit=100
+    ).records
+    rows = {}
+    for record in sorted(records, key=lambda r: r.storage_id):  # the latest run's figure wins
+        observation = record.asset_observation
+        rows[observation.partition] = observation.metadata["rows"].value
+    landing = built["home"] / "landing"
+    expected = {
+        f"{month}-01": len(_landing_values(landing, f"community_indicators/{month}"))
+        for month in ("2024-03", "2024-04", "2024-05", "2024-06")
+    }
+    assert rows == expected
+
+
+def test_the_national_figure_is_the_england_total_row_of_the_real_file(built, real_data):
+    """June 2024's national 4-hour figure beside every A&E row equals the TOTAL row NHS England
+    puts in its file (all attendances, booked included, less those over 4 hours), 74.6%."""
+    total = pd.read_csv(real_data / "ae_monthly" / REAL_JUNE_AE).set_index("Org Code").loc["TOTAL"]
+    attendances = total.filter(like="A&E attendances").astype(int).sum()
+    over_four_hours = total.filter(like="Attendances over 4hrs").astype(int).sum()
+    england = (attendances - over_four_hours) / attendances * 100
+    rows = _benchmark_rows(built, "AE_4HR_ALL", "2024-06")
+    assert rows["national_value"].to_numpy() == pytest.approx(england, abs=1e-9)
+    assert rows["national_denominator"].unique().tolist() == [attendances]
+    assert round(england, 1) == 74.6
+    assert not (rows["national_value"] == rows["peer_mean"]).any()

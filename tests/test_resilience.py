@@ -178,7 +178,10 @@ def _lake(home: Path) -> dict[str, pd.DataFrame]:
 
 def _writing_in_epr_july(home: Path, instance: dg.DagsterInstance) -> bool:
     folder = home / "lake" / "epr_contacts" / "period=2024-07"
-    return folder.is_dir() and any(".writing-" in p.name for p in os.scandir(folder))
+    if not folder.is_dir():
+        return False
+    with os.scandir(folder) as entries:
+        return any(".writing-" in entry.name for entry in entries)
 
 
 def _run_started(job_name: str) -> Callable[[Path, dg.DagsterInstance], bool]:
@@ -199,8 +202,8 @@ def _dbt_writing(home: Path, instance: dg.DagsterInstance) -> bool:
 KILL_POINTS = {
     # inside the write of a lake partition: its temporary file beside data.parquet
     "lake_write": (_writing_in_epr_july, 0.0005),
-    # the monthly lake run done, the quarterly one under way: July is in the lake, not the mart
-    "between_cadences": (_run_started("quarterly_refresh_job"), 0.02),
+    # the first lake run done, the quarterly one under way: July is in the lake, not the mart
+    "between_lake_runs": (_run_started("quarterly_from_2020_04_refresh_job"), 0.02),
     # dbt writing the warehouse: its write-ahead log not yet checkpointed
     "dbt_build": (_dbt_writing, 0.02),
 }

@@ -17,7 +17,7 @@ from orchestration.resources import (
 def test_the_warehouse_resource_reads_and_never_writes(tmp_path: Path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as writer:
         writer.execute("create table mart as select 42 as answer")
-    warehouse = WarehouseResource(home=HomeResource(home=str(tmp_path)))
+    warehouse = WarehouseResource(home=str(tmp_path))
     with warehouse.get_connection() as connection:
         assert connection.execute("select answer from mart").fetchall() == [(42,)]
         with pytest.raises(duckdb.Error, match="Cannot execute statement"):

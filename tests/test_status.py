@@ -265,8 +265,8 @@ def test_a_quarantined_file_is_shown_with_its_first_error(built):
 
 def test_a_landing_file_that_matches_no_source_is_listed(built):
     lines = built["closed"].splitlines()
-    at = lines.index("landing files that match no source (not read): 1")
-    assert lines[at + 1].strip() == UNRECOGNISED
+    at = lines.index("landing files not read: 1")
+    assert lines[at + 1].strip() == f"{UNRECOGNISED}: matches no source"
 
 
 # status: the window's state

@@ -1,5 +1,7 @@
 {#- Each organisation's value against its peers, per metric, service line, month and peer group.
     Peer group "all": every organisation with an organisation-level value for that metric and month.
+    The national figure is the summed numerators over the summed denominators of the same rows
+    (for A&E, every provider in NHS England's file: its England figure), beside every row.
     Rank 1 is the best value by the metric's polarity (the highest for neutral metrics); quartile
     band 1 holds the lowest values, 4 the highest, whatever the polarity.
     Incremental by window: a month's statistics depend on that month's values only, and its change
@@ -60,6 +62,23 @@ peer_statistics as (
 
     from peer_groups
     group by metric_code, service_line, period_start, peer_group
+
+),
+
+national as (
+
+    select
+        metric_values.metric_code,
+        metric_values.service_line,
+        metric_values.period_start,
+        sum(metric_values.numerator) as national_numerator,
+        sum(metric_values.denominator) as national_denominator,
+        sum(metric_values.numerator) / nullif(sum(metric_values.denominator), 0)
+            * any_value(metrics.multiplier) as national_value
+
+    from metric_values
+    inner join metrics on metric_values.metric_code = metrics.metric_code
+    group by metric_values.metric_code, metric_values.service_line, metric_values.period_start
 
 ),
 
@@ -125,6 +144,9 @@ benchmarked as (
             end as integer
         ) as quartile_band,
         ranked.value - peer_statistics.peer_median as difference_from_median,
+        cast(national.national_numerator as double) as national_numerator,
+        cast(national.national_denominator as double) as national_denominator,
+        cast(national.national_value as double) as national_value,
         previous.value as previous_value,
         ranked.value - previous.value as change_from_previous,
         {{ refreshed_at() }} as refreshed_at
@@ -135,6 +157,10 @@ benchmarked as (
         and ranked.service_line = peer_statistics.service_line
         and ranked.period_start = peer_statistics.period_start
         and ranked.peer_group = peer_statistics.peer_group
+    inner join national
+        on ranked.metric_code = national.metric_code
+        and ranked.service_line = national.service_line
+        and ranked.period_start = national.period_start
     left join previous
         on ranked.metric_code = previous.metric_code
         and ranked.organisation_code = previous.organisation_code
