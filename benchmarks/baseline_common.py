@@ -33,6 +33,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "seeds" / "metric_catalogue.csv"
+REGIONS = ROOT / "seeds" / "nhs_regions.csv"  # NHS England's parent organisation -> region
 
 # The contract rules' constants (the platform keeps its own in `contracts/`).
 ORGANISATION_CODE = r"^[A-Z0-9]{3,5}$"

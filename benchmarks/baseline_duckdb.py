@@ -10,8 +10,9 @@ column), checks each row against the contract rules in one pass, quarantines a f
 any of its rows fails, keeps the latest return per organisation and period, pseudonymises NHS
 numbers, patient and staff ids with keyed HMAC-SHA256 (computed in SQL from two sha256 calls),
 writes Parquet per dataset and period, then computes the metric values, the peer statistics
-(N, mean, min, quartiles with `quantile_cont`, median, max, rank by polarity) and per-team
-monthly operational metrics. Outputs are described in `baseline_common.py`.
+(N, mean, min, quartiles with `quantile_cont`, median, max, rank by polarity) in three peer
+groups (all, organisation type, NHS region), the national figure and per-team monthly
+operational metrics. Outputs are described in `baseline_common.py`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from baseline_common import (
     NHS_NUMBER_SHAPED,
     ORGANISATION_CODE,
     OUTCOMES,
+    REGIONS,
     SERVICE_LINES,
     SHIFT_COLUMNS,
     STAFF_GROUPS,
@@ -409,6 +411,7 @@ MART_INPUTS = {  # lake dataset: the columns the mart reads (to stand in for an 
     "community_indicator_returns": _RETURN,
     "mhlda_indicator_returns": _RETURN,
     "nhse_ae_attendances": [("organisation_code", "varchar"), ("period", "varchar"),
+                            ("parent_org", "varchar"),
                             *[(column, "bigint") for column in AE_COUNTS.values()]],
     "epr_contacts": [(c, "varchar") for c in ("organisation_code", "team_code", "period",
                      "outcome", "contact_type", "location", "patient_pseudonym")]
@@ -495,42 +498,79 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
         )
         select u.*, cast(u.period || '-01' as date) as period_start,
                u.numerator / nullif(u.denominator, 0) * c.multiplier as value,
+               c.polarity,
                case when c.polarity = 'lower_is_better' then -1 else 1 end as direction
         from unioned as u join catalogue as c using (metric_code)
     """)
     con.execute(f"""
+        create table organisation as
+        with national as (
+            select organisation_code,
+                   case when max(att_t1) > 0 then 'acute_trust' else 'other' end as kind,
+                   arg_max(parent_org, period) as parent_org
+            from nhse_ae_attendances group by all
+        )
+        select organisation_code, organisation_type, region_code from register
+        union all
+        select n.organisation_code, n.kind, r.region_code
+        from national as n left join read_csv('{REGIONS}') as r on n.parent_org = r.nhse_parent_org
+        where n.organisation_code not in (select organisation_code from register)
+    """)
+    con.execute(f"""
         copy (
-            with peers as (select * from metric_value where value is not null),
+            with valued as (select * from metric_value where value is not null),
+            peers as (
+                select v.*, g.peer_group, g.peer_group_value
+                from valued as v left join organisation as o using (organisation_code),
+                     (values ('all', 'all'), ('organisation_type', o.organisation_type),
+                             ('nhs_region', o.region_code)) as g(peer_group, peer_group_value)
+                where g.peer_group_value is not null
+            ),
+            national as (
+                select metric_code, service_line, period_start,
+                       sum(numerator) / nullif(sum(denominator), 0)
+                           * any_value(c.multiplier) as national_value
+                from valued join catalogue as c using (metric_code) group by all
+            ),
             statistics as (
-                select metric_code, service_line, period_start, count(*) as peer_n,
+                select metric_code, service_line, period_start, peer_group, peer_group_value,
+                       count(*) as peer_n,
                        avg(value) as peer_mean, min(value) as peer_min,
                        quantile_cont(value, 0.25) as peer_lower_quartile,
                        quantile_cont(value, 0.5) as peer_median,
                        quantile_cont(value, 0.75) as peer_upper_quartile,
-                       max(value) as peer_max,
-                       sum(numerator) / nullif(sum(denominator), 0)
-                           * any_value(c.multiplier) as national_value
-                from peers join catalogue as c using (metric_code) group by all
+                       max(value) as peer_max
+                from peers group by all
             )
-            select p.collection, p.metric_code, p.service_line, p.period_start,
-                   p.organisation_code, p.numerator, p.denominator, p.value,
-                   s.* exclude (metric_code, service_line, period_start),
-                   rank() over (partition by p.metric_code, p.service_line, p.period_start
-                                order by p.value * p.direction desc) as peer_rank,
+            select p.collection, p.metric_code, p.service_line, p.period_start, p.peer_group,
+                   p.peer_group_value, p.organisation_code, p.numerator, p.denominator, p.value,
+                   s.* exclude (metric_code, service_line, period_start, peer_group,
+                                peer_group_value),
+                   n.national_value,
+                   case when p.polarity <> 'neutral' then
+                       rank() over (partition by p.metric_code, p.service_line, p.period_start,
+                                                 p.peer_group, p.peer_group_value
+                                    order by p.value * p.direction desc) end as peer_rank,
+                   100 * percent_rank() over (
+                       partition by p.metric_code, p.service_line, p.period_start,
+                                    p.peer_group, p.peer_group_value
+                       order by p.value) as peer_percentile,
                    case when p.value <= s.peer_lower_quartile then 1
                         when p.value <= s.peer_median then 2
                         when p.value <= s.peer_upper_quartile then 3 else 4 end as quartile_band,
                    p.value - s.peer_median as difference_from_median,
                    previous.value as previous_value
             from peers as p
-            join statistics as s using (metric_code, service_line, period_start)
-            left join peers as previous
+            join statistics as s
+                using (metric_code, service_line, period_start, peer_group, peer_group_value)
+            join national as n using (metric_code, service_line, period_start)
+            left join valued as previous
                 on previous.metric_code = p.metric_code and previous.service_line = p.service_line
                 and previous.organisation_code = p.organisation_code
                 and previous.period_start = p.period_start - interval 1 month
         ) to '{mart}/fct_benchmark.parquet'
     """)
-    values = "select * exclude (direction) from metric_value"
+    values = "select * exclude (direction, polarity) from metric_value"
     con.execute(f"copy ({values}) to '{mart}/fct_metric_value.parquet'")
 
 

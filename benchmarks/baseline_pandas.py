@@ -8,7 +8,8 @@ it is what the work costs written the everyday way, one `read_csv` per landing f
 frame per dataset (one per month for the operational extracts), every contract rule as a
 vectorised mask, HMAC-SHA256 pseudonyms computed once per distinct identifier, Parquet per
 dataset and period, then metric values, peer statistics (linear quartiles, as `quantile_cont`)
-and per-team monthly operational metrics. It does exactly what `baseline_duckdb.py` does and
+in three peer groups (all, organisation type, NHS region), the national figure and per-team
+monthly operational metrics. It does exactly what `baseline_duckdb.py` does and
 writes the same outputs (described in `baseline_common.py`), under `baseline_pandas/`.
 """
 
@@ -42,6 +43,7 @@ from baseline_common import (
     NHS_NUMBER_SHAPED,
     ORGANISATION_CODE,
     OUTCOMES,
+    REGIONS,
     SERVICE_LINES,
     SHIFT_COLUMNS,
     STAFF_GROUPS,
@@ -190,7 +192,8 @@ def ingest_returns(
     return latest.assign(collection=collection, period=latest["month"])
 
 
-def ingest_ae(job: Job, q: Quarantine) -> pd.DataFrame:
+def ingest_ae(job: Job, q: Quarantine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The A&E metric values, and each provider's most type 1 attendances and latest parent."""
     months = {str(path): month for month, path in job.ae}
     frame = read([p for _, p in job.ae], [*AE_TEXT, *AE_COUNTS], q)
     frame = frame[frame["Period"].fillna("").str.upper() != "TOTAL"]
@@ -229,7 +232,26 @@ def ingest_ae(job: Job, q: Quarantine) -> pd.DataFrame:
             )
         )
     values = pd.concat(metrics, ignore_index=True)
-    return values[values["denominator"] > 0].assign(collection="nhse_ae", service_line="all")
+    providers = kept.sort_values("period").groupby("organisation_code")
+    national = providers.agg(att_t1=("att_t1", "max"), parent_org=("parent_org", "last"))
+    ae_values = values[values["denominator"] > 0].assign(collection="nhse_ae", service_line="all")
+    return ae_values, national.reset_index()
+
+
+def organisations(register: pd.DataFrame, national: pd.DataFrame) -> pd.DataFrame:
+    """Members from the register, then providers known only from A&E: an acute trust where it
+    ever had type 1 attendances, its region from NHS England's parent organisation."""
+    regions = pd.read_csv(REGIONS).set_index("nhse_parent_org")["region_code"]
+    others = national[~national["organisation_code"].isin(register["organisation_code"])]
+    others = pd.DataFrame(
+        {
+            "organisation_code": others["organisation_code"],
+            "organisation_type": np.where(others["att_t1"] > 0, "acute_trust", "other"),
+            "region_code": others["parent_org"].map(regions),
+        }
+    )
+    columns = ["organisation_code", "organisation_type", "region_code"]
+    return pd.concat([register[columns], others], ignore_index=True)
 
 
 def minutes(times: pd.Series) -> pd.Series:
@@ -398,36 +420,59 @@ def operational_values(teams: pd.DataFrame) -> pd.DataFrame:
     ).assign(collection="operational", service_line="all")
 
 
-def benchmark(values: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Peer statistics per metric, service line and month; each organisation's rank and band."""
-    peers = values[values["value"].notna()]
-    keys = ["metric_code", "service_line", "period_start"]
+def benchmark(values: pd.DataFrame, catalogue: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """Peer statistics per metric, service line, month and peer group (all, organisation type,
+    NHS region); each organisation's rank and band within its group; the national figure."""
+    valued = values[values["value"].notna()]
+    months = ["metric_code", "service_line", "period_start"]
+    known = known.set_index("organisation_code")
+    peers = pd.concat(
+        [
+            valued.assign(peer_group="all", peer_group_value="all"),
+            valued.assign(
+                peer_group="organisation_type",
+                peer_group_value=valued["organisation_code"].map(known["organisation_type"]),
+            ),
+            valued.assign(
+                peer_group="nhs_region",
+                peer_group_value=valued["organisation_code"].map(known["region_code"]),
+            ),
+        ],
+        ignore_index=True,
+    ).dropna(subset=["peer_group_value"])
+    keys = [*months, "peer_group", "peer_group_value"]
     value = peers.groupby(keys)["value"]
     statistics = value.agg(peer_n="count", peer_mean="mean", peer_min="min", peer_max="max")
     for name, q in (("peer_lower_quartile", 0.25), ("peer_median", 0.5),
                     ("peer_upper_quartile", 0.75)):  # fmt: skip
         statistics[name] = value.quantile(q)  # linear interpolation, as quantile_cont
-    sums = peers.groupby(keys)[["numerator", "denominator"]].sum()
+    sums = valued.groupby(months)[["numerator", "denominator"]].sum()
     multiplier = sums.index.get_level_values("metric_code").map(
         catalogue.set_index("metric_code")["multiplier"].astype(float)
     )
-    statistics["national_value"] = sums["numerator"] / sums["denominator"] * multiplier
-    ranked = peers.merge(statistics.reset_index(), on=keys)
+    national = (sums["numerator"] / sums["denominator"] * multiplier).rename("national_value")
+    ranked = peers.merge(statistics.reset_index(), on=keys).merge(national.reset_index(), on=months)
     lower_is_better = catalogue.set_index("metric_code")["polarity"] == "lower_is_better"
     direction = ranked["metric_code"].map(lower_is_better.map({True: -1, False: 1})).astype(float)
     by_peer_group = (ranked["value"] * direction).groupby([ranked[k] for k in keys])
     ranked["peer_rank"] = by_peer_group.rank(method="min", ascending=False)
+    neutral = ranked["metric_code"].map(catalogue.set_index("metric_code")["polarity"]) == "neutral"
+    ranked.loc[neutral, "peer_rank"] = np.nan  # no best, so no rank: a position
+    below = ranked.groupby(keys)["value"].rank(method="min") - 1
+    ranked["peer_percentile"] = (
+        below / (ranked["peer_n"] - 1).where(ranked["peer_n"] > 1) * 100
+    ).fillna(0.0)
     quartiles = ("peer_lower_quartile", "peer_median", "peer_upper_quartile")
     ranked["quartile_band"] = np.select(
         [ranked["value"] <= ranked[q] for q in quartiles], [1, 2, 3], 4
     )
     ranked["difference_from_median"] = ranked["value"] - ranked["peer_median"]
-    previous = peers[[*keys, "organisation_code", "value"]].assign(
-        period_start=peers["period_start"] + pd.DateOffset(months=1)
+    previous = valued[[*months, "organisation_code", "value"]].assign(
+        period_start=valued["period_start"] + pd.DateOffset(months=1)
     )  # fmt: skip
     return ranked.merge(
         previous.rename(columns={"value": "previous_value"}),
-        on=[*keys, "organisation_code"],
+        on=[*months, "organisation_code"],
         how="left",
     )
 
@@ -440,7 +485,8 @@ def main() -> None:
     register = pd.read_csv(job.landing / "reference" / "organisations.csv", dtype=str)
     q = Quarantine()
     values = [ingest_returns(job, c, catalogue, register, q) for c in COLLECTIONS]
-    values.append(ingest_ae(job, q))
+    ae_values, national = ingest_ae(job, q)
+    values.append(ae_values)
     teams = [ingest_operational(job, m, q) for m in job.months if job.contacts[m] or job.shifts[m]]
     if teams:
         team_months = pd.concat(teams, ignore_index=True)
@@ -458,7 +504,7 @@ def main() -> None:
         * metric_value["multiplier"],
     ).drop(columns="multiplier")
     metric_value.to_parquet(job.out / "mart" / "fct_metric_value.parquet", index=False)
-    benchmark(metric_value, catalogue).to_parquet(
+    benchmark(metric_value, catalogue, organisations(register, national)).to_parquet(
         job.out / "mart" / "fct_benchmark.parquet", index=False
     )
     violations = q.table()

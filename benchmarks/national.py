@@ -275,7 +275,7 @@ def agreement(home: Path, last: str) -> list[str]:
         try:
             con.execute(f"attach '{warehouse}' as platform (read_only)")
             sources = {
-                "platform": "(select * from platform.marts.fct_benchmark where peer_group = 'all')",
+                "platform": "platform.marts.fct_benchmark",
                 **sources,
             }
         except duckdb.Error as error:
@@ -293,13 +293,16 @@ def agreement(home: Path, last: str) -> list[str]:
                        count(*) filter (abs(a.value - b.value) > 1e-9
                                         or abs(a.peer_median - b.peer_median) > 1e-9
                                         or abs(a.peer_lower_quartile - b.peer_lower_quartile) > 1e-9
-                                        or a.peer_n <> b.peer_n or a.peer_rank <> b.peer_rank
+                                        or a.peer_n <> b.peer_n
+                                        or a.peer_rank is distinct from b.peer_rank
+                                        or abs(a.peer_percentile - b.peer_percentile) > 1e-9
                                         or abs(a.national_value - b.national_value) > 1e-9
                                         or (a.national_value is null)
                                            <> (b.national_value is null))
                 from a left join b
                     on a.metric_code = b.metric_code and a.service_line = b.service_line
                     and a.organisation_code = b.organisation_code
+                    and a.peer_group = b.peer_group
                     and a.period_start = cast(b.period_start as date)
             """).fetchone()  # fmt: skip
         except duckdb.Error as error:
@@ -310,13 +313,22 @@ def agreement(home: Path, last: str) -> list[str]:
         lines.append(
             f"{names[0]} vs {other}: {verdict} ({rows_a:,} vs {rows_b:,} benchmark rows, "
             f"{matched:,} matched, {differing:,} with a different value, median, quartile, "
-            "national figure, N or rank)"
+            "national figure, N, rank or percentile)"
         )
     return lines
 
 
 def published_versions(home: Path) -> int:
     return len(list((home / "published").glob("*/*/v*")))
+
+
+def published_size(home: Path) -> str:
+    """What the publications weigh: all of them, and the largest organisation report."""
+    files = [p for p in (home / "published").rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    largest = max((p.stat().st_size for p in files if p.suffix == ".html"
+                   and p.parent.name == "organisations"), default=0)  # fmt: skip
+    return f"{total / 2**20:,.0f} MiB published, largest report {largest / 1024:,.0f} KiB"
 
 
 def main() -> None:
@@ -403,7 +415,7 @@ def main() -> None:
     closes_on = window("community_indicators", f"{NEW_MONTH}-01").closes_on
     history = stage("platform: publish all history",
                     [str(PEERBENCH), "publish", "--as-of", closes_on.isoformat()])  # fmt: skip
-    history.mart = f"{published_versions(home)} windows published"
+    history.mart = f"{published_versions(home)} windows published; {published_size(home)}"
 
     move(sorted(arriving.rglob("*.csv")), arriving, landing)
     lake_before = lake_rows(home / "lake")

@@ -15,6 +15,10 @@ COLLECTIONS = ("community_indicators", "mhlda", "nhse_ae", "operational")
 UNITS = ("percent", "rate_per_1000", "rate_per_10000", "rate_per_100000", "days", "ratio", "count")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 AGGREGATIONS = ("ratio", "sum")
+# the confidence interval a value gets: Wilson for a proportion of counted events, Byar for a
+# rate of counted events per population or activity, none where the parts are not counts of
+# independent events (money, days, staff in post, occupied beds)
+INTERVALS = ("wilson", "byar", "none")
 
 _text = pa.Column(str, pa.Check.str_length(min_value=1))
 
@@ -29,6 +33,7 @@ metric_catalogue_contract = Contract(
             "polarity": pa.Column(str, pa.Check.isin(POLARITIES)),
             "multiplier": pa.Column(float, pa.Check.gt(0)),
             "aggregation": pa.Column(str, pa.Check.isin(AGGREGATIONS)),
+            "interval": pa.Column(str, pa.Check.isin(INTERVALS)),
             "numerator_definition": _text,
             "denominator_definition": pa.Column(str, nullable=True),
             "plausible_min": pa.Column(float),

@@ -6,6 +6,7 @@ recomputes every period from the lake.
 """
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -45,6 +46,7 @@ DEMO = DemoConfig(
 )
 NOW = datetime(2024, 12, 1)
 REFRESH = ["refresh", "--start", "2024-04", "--to", "2024-07"]
+PUBLISH = ["publish", "--as-of", NOW.date().isoformat()]
 TABLES = ("fct_metric_value", "fct_benchmark", "dim_organisation", "dim_period")
 
 
@@ -87,6 +89,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         use_home(home, patch)
         generate(home / "landing", DEMO, now=NOW)
         assert main(REFRESH) == 0
+        assert main(PUBLISH) == 0
         before = _mart(home)
         organisation = (
             before["fct_metric_value"]
@@ -95,6 +98,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         )
         metric, value = _resubmit(home, organisation, "2024-05")
         assert main(REFRESH) == 0
+        assert main(PUBLISH) == 0
         incremental = _mart(home)
         assert main([*REFRESH, "--full"]) == 0
         full = _mart(home)
@@ -127,18 +131,21 @@ def test_the_incremental_mart_equals_a_full_rebuild(runs):
         pd.testing.assert_frame_equal(incremental, full, obj=table)
 
 
-def test_the_late_value_reaches_its_month_and_the_next_months_change(runs):
-    values = runs["incremental"]["fct_benchmark"].set_index(
+def _everyone(benchmark: pd.DataFrame) -> pd.DataFrame:
+    """The benchmark among all peers, one row per metric, organisation and month."""
+    return benchmark[benchmark["peer_group"] == "all"].set_index(
         ["metric_code", "organisation_code", "period_start"]
     )
+
+
+def test_the_late_value_reaches_its_month_and_the_next_months_change(runs):
+    values = _everyone(runs["incremental"]["fct_benchmark"])
     key = (runs["metric"], runs["organisation"])
     may = values.loc[(*key, pd.Timestamp("2024-05-01"))]
     june = values.loc[(*key, pd.Timestamp("2024-06-01"))]
     assert may["value"] == pytest.approx(runs["value"])
     assert june["previous_value"] == pytest.approx(runs["value"])
-    before = runs["before"]["fct_benchmark"].set_index(
-        ["metric_code", "organisation_code", "period_start"]
-    )
+    before = _everyone(runs["before"]["fct_benchmark"])
     assert before.loc[(*key, pd.Timestamp("2024-05-01")), "value"] != pytest.approx(runs["value"])
 
 
@@ -226,3 +233,51 @@ def test_a_changed_model_rebuilds_everything(built_home, tmp_path, monkeypatch):
     model = project / "models" / "marts" / "fct_benchmark.sql"
     model.write_text(model.read_text() + "\n-- a new column, say\n")
     assert mart_window(built_home, NOTHING, full=False) == FULL_WINDOW
+
+
+# a late return after publication: the next version
+
+
+def _versions(home: Path) -> dict[str, list[str]]:
+    published = home / "published"
+    return {
+        folder.relative_to(published).as_posix(): sorted(v.name for v in folder.glob("v*"))
+        for folder in sorted(published.glob("*/*"))
+    }
+
+
+def test_a_late_return_after_publication_is_published_as_the_next_version(runs):
+    home, organisation = runs["home"], runs["organisation"]
+    versions = _versions(home)
+    assert versions.pop("community_indicators/2024-05") == ["v1", "v2"]
+    assert set(map(tuple, versions.values())) == {("v1",)}  # nothing else changed
+    may = home / "published" / "community_indicators" / "2024-05"
+    manifest = json.loads((may / "v2" / "manifest.json").read_text())
+    superseded = sorted(
+        (home / "landing" / "community_indicators" / "2024-05").glob(f"{organisation}_*")
+    )
+    assert manifest["replaces"] == "v1"
+    assert manifest["reason"] == {
+        "added": [f"community_indicators/2024-05/{superseded[-1].name}"],
+        "superseded": [f"community_indicators/2024-05/{superseded[0].name}"],
+    }
+    assert json.loads((may / "v1" / "manifest.json").read_text())["version"] == 1
+
+
+def test_peer_codes_differ_between_two_publications(runs):
+    may = runs["home"] / "published" / "community_indicators" / "2024-05"
+    codes = {
+        version: set(re.findall(r'class="bar-label">(P[0-9A-F]{6})<', page.read_text()))
+        for version in ("v1", "v2")
+        for page in [may / version / "distributions" / "community_provider.html"]
+    }
+    assert len(codes["v1"]) == len(codes["v2"]) >= 10
+    assert not codes["v1"] & codes["v2"]
+
+
+def test_publications_are_readable_by_others_and_leave_no_staging(runs):
+    published = runs["home"] / "published"
+    for path in published.rglob("*"):
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o755 if path.is_dir() else 0o644) or path.name == ".lock", path
+        assert not path.name.startswith(".v"), path

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import use_home
+from statsmodels.stats.proportion import proportion_confint
 
 from assets.publications import publish_window
 from orchestration.calendar import window
@@ -47,6 +48,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator
     with pytest.MonkeyPatch.context() as patch:
         use_home(home, patch)
         generate(home / "landing", DEMO, now=NOW)
+        _small_count(home / "landing" / "community_indicators" / "2024-05", "CI_MORTALITY")
+        _small_count(home / "landing" / "mhlda" / "2024-25-Q1", "MH_RESTRAINT")
         shutil.copy(real_data / "ae_monthly" / REAL_JUNE_AE, home / "landing" / "nhse_ae")
         refresh = ["refresh", "--start", "2024-03", "--to", "2024-06"]
         assert main(refresh) == 0
@@ -55,6 +58,15 @@ def built(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator
         second = _mart(home)
         assert main(["publish", "--as-of", NOW.date().isoformat()]) == 0
         yield {"home": home, "first": first, "second": second}
+
+
+def _small_count(folder: Path, metric: str) -> None:
+    """Make one return's numerators of a metric 3, a count disclosure control must hide."""
+    first = sorted(folder.glob("*.csv"))[0].name.split("_")[0]
+    path = sorted(folder.glob(f"{first}_*.csv"))[-1]  # the organisation's return that counts
+    rows = pd.read_csv(path, dtype=str)
+    rows.loc[rows["metric_code"] == metric, "numerator"] = "3"
+    rows.to_csv(path, index=False)
 
 
 def _mart(home: Path) -> dict[str, pd.DataFrame]:
@@ -86,12 +98,15 @@ def _landing_values(landing: Path, folder: str) -> pd.DataFrame:
     return returns
 
 
-def _benchmark_rows(built: dict, metric: str, period: str, service_line: str = "all"):
+def _benchmark_rows(
+    built: dict, metric: str, period: str, service_line: str = "all", peer_group: str = "all"
+):
     rows = built["first"]["fct_benchmark"]
     return rows[
         (rows["metric_code"] == metric)
         & (rows["period_start"] == pd.Timestamp(f"{period}-01"))
         & (rows["service_line"] == service_line)
+        & (rows["peer_group"] == peer_group)
     ].set_index("organisation_code")
 
 
@@ -129,8 +144,14 @@ def test_benchmark_statistics_equal_an_independent_computation(
     assert actual["value"].sort_index().to_numpy() == pytest.approx(expected.sort_index())
 
     polarity = _catalogue()[metric]["polarity"]
-    expected_rank = expected.rank(method="min", ascending=polarity == "lower_is_better")
-    assert actual["peer_rank"].sort_index().tolist() == expected_rank.sort_index().tolist()
+    if polarity == "neutral":  # no best: a position, no rank
+        assert actual["peer_rank"].isna().all()
+    else:
+        expected_rank = expected.rank(method="min", ascending=polarity == "lower_is_better")
+        assert actual["peer_rank"].sort_index().tolist() == expected_rank.sort_index().tolist()
+    below = expected.rank(method="min") - 1  # peers with a lower value
+    percentile = (below / (len(expected) - 1) * 100).sort_index()
+    assert actual["peer_percentile"].sort_index().to_numpy() == pytest.approx(percentile)
 
 
 def test_england_june_2024_four_hour_performance_is_the_published_figure(built):
@@ -376,3 +397,122 @@ def test_the_national_figure_is_the_england_total_row_of_the_real_file(built, re
     assert rows["national_denominator"].unique().tolist() == [attendances]
     assert round(england, 1) == 74.6
     assert not (rows["national_value"] == rows["peer_mean"]).any()
+
+
+def _published_csvs(built, collection: str) -> pd.DataFrame:
+    folders = (built["home"] / "published" / collection).glob("*/v*/organisations")
+    frames = [pd.read_csv(p, dtype=str) for folder in folders for p in folder.glob("*.csv")]
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("collection", ["community_indicators", "mhlda"])
+def test_no_small_count_is_published_for_submitted_data(built, collection):
+    """Every published count of submitted data is `*` or a multiple of 5, never 1 to 7, and a
+    value is `*` wherever a count behind it is; the mart itself holds counts of 1 to 7."""
+    mart = built["first"]["fct_benchmark"]
+    mart = mart[mart["collection"] == collection]
+    assert mart["numerator"].between(1, 7).any()
+    published = _published_csvs(built, collection)
+    for column in ("numerator", "denominator"):
+        cells = published[column].dropna()
+        assert (cells == "*").any() or column == "denominator"
+        counts = pd.to_numeric(cells[cells != "*"])
+        assert (counts % 5 == 0).all(), column
+    masked = (published["numerator"] == "*") | (published["denominator"] == "*")
+    assert (published.loc[masked, "value"] == "*").all()
+    assert (published.loc[masked, "difference_from_median"] == "*").all()
+
+
+def test_open_national_data_is_published_as_released(built):
+    published = _published_csvs(built, "nhse_ae")
+    assert not (published["numerator"] == "*").any()
+    assert (pd.to_numeric(published["numerator"]) % 5 != 0).any()
+
+
+def test_region_peer_groups_equal_an_independent_computation(built):
+    """Each member benchmarked among its own region's members (from the register in landing)."""
+    landing = built["home"] / "landing"
+    register = pd.read_csv(landing / "reference" / "organisations.csv").set_index(
+        "organisation_code"
+    )
+    returns = _landing_values(landing, "community_indicators/2024-05")
+    dna = returns[returns["metric_code"] == "CI_DNA_RATE"].set_index("organisation_code")
+    dna["region"] = register.loc[dna.index, "region_code"]
+    actual = _benchmark_rows(built, "CI_DNA_RATE", "2024-05", peer_group="nhs_region")
+    assert sorted(actual.index) == sorted(dna.index)
+    assert actual["peer_group_value"].nunique() > 1
+    for region, members in dna.groupby("region"):
+        rows = actual.loc[members.index]
+        assert (rows["peer_group_value"] == region).all()
+        assert (rows["peer_n"] == len(members)).all()
+        assert rows["peer_median"].iloc[0] == pytest.approx(np.median(members["value"]))
+        expected_rank = members["value"].rank(method="min", ascending=True)  # lower is better
+        assert rows["peer_rank"].sort_index().tolist() == expected_rank.sort_index().tolist()
+
+
+def test_acute_trusts_are_benchmarked_against_acute_trusts(built, real_data):
+    """June 2024: a major trust's type peers are the providers with type 1 departments in
+    NHS England's file, not its walk-in centres and GP practices."""
+    june = pd.read_csv(real_data / "ae_monthly" / REAL_JUNE_AE).set_index("Org Code")
+    june = june.drop(index="TOTAL")
+    attendances = june.filter(like="A&E attendances").sum(axis=1)
+    type1 = june[(june["A&E attendances Type 1"] > 0) & (attendances > 0)]
+    rows = _benchmark_rows(built, "AE_4HR_ALL", "2024-06", peer_group="organisation_type")
+    acute = rows[rows["peer_group_value"] == "acute_trust"]
+    assert sorted(acute.index) == sorted(type1.index)
+    assert (acute["peer_n"] == len(type1)).all()
+    everyone = _benchmark_rows(built, "AE_4HR_ALL", "2024-06")
+    assert everyone["peer_n"].iloc[0] == (attendances > 0).sum() > len(type1)
+    report = built["home"] / "published" / "nhse_ae" / "2024-06" / "v1" / "organisations"
+    assert f"of {len(type1)}</td>" in (report / "RJ1.html").read_text()
+
+
+def test_a_report_draws_the_distribution_and_a_window_lists_the_peers_once(built):
+    """A report carries a strip chart per metric, not every peer's value (its size does not
+    grow with the number of peers); every peer's value is in the window's distribution page for
+    the peer group, drawn once, under the publication's codes."""
+    folder = built["home"] / "published" / "community_indicators" / "2024-05" / "v1"
+    report = (folder / "organisations" / "ZAY.html").read_text()
+    assert report.count("<svg") == 12  # one per community metric
+    assert not re.search(r"P[0-9A-F]{6}", report)
+    assert 'href="../distributions/community_provider.html#CI_DNA_RATE-all-2024-05"' in report
+    page = (folder / "distributions" / "community_provider.html").read_text()
+    members = len(
+        _landing_values(built["home"] / "landing", "community_indicators/2024-05")[
+            "file_org"
+        ].unique()
+    )
+    dna = page[page.index('id="CI_DNA_RATE-all-2024-05"') :].split("</section>")[0]
+    assert len(re.findall(r'class="bar-label">P[0-9A-F]{6}<', dna)) == members
+
+
+def test_published_intervals_and_significance_equal_statsmodels(built):
+    """RJ1's June 2024 4-hour figure: its Wilson interval from statsmodels, and significantly
+    better or worse than England when the interval excludes England's figure."""
+    folder = built["home"] / "published" / "nhse_ae" / "2024-06" / "v1" / "organisations"
+    rows = pd.read_csv(folder / "RJ1.csv").set_index("metric_code")
+    four_hours = rows.loc["AE_4HR_ALL"]
+    lower, upper = proportion_confint(
+        four_hours["numerator"], four_hours["denominator"], alpha=0.05, method="wilson"
+    )
+    assert four_hours["interval_lower"] == pytest.approx(lower * 100)
+    assert four_hours["interval_upper"] == pytest.approx(upper * 100)
+    national = four_hours["national_value"]
+    expected = (
+        "better" if lower * 100 > national else "worse" if upper * 100 < national else "similar"
+    )
+    assert four_hours["against_national"] == expected
+    length_of_stay = (
+        pd.read_csv(
+            built["home"]
+            / "published"
+            / "community_indicators"
+            / "2024-05"
+            / "v1"
+            / "organisations"
+            / "ZAY.csv"
+        )
+        .set_index("metric_code")
+        .loc["CI_LENGTH_OF_STAY"]
+    )
+    assert pd.isna(length_of_stay["interval_lower"])  # days per discharge: no interval

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.resources import HomeResource
+from orchestration.resources import HomeResource, WarehouseResource
 
 
 def _lake_period(home: Path, dataset: str, period: str) -> None:
@@ -25,7 +25,7 @@ def _tick(name: str, at: datetime) -> list[str]:
             instance=instance,
             scheduled_execution_time=at,
             repository_def=defs.get_repository_def(),
-            resources={"home": HomeResource()},
+            resources={"home": HomeResource(), "warehouse": WarehouseResource()},
         ) as context,
     ):
         result = schedule.evaluate_tick(context)

@@ -24,6 +24,7 @@ described as (
         metrics.polarity,
         cast(metrics.multiplier as double) as multiplier,
         metrics.aggregation,
+        metrics.interval,
         metrics.numerator_definition,
         metrics.denominator_definition,
         cast(metrics.plausible_min as double) as plausible_min,

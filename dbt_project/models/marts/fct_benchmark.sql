@@ -1,8 +1,12 @@
 {#- Each organisation's value against its peers, per metric, service line, month and peer group.
-    Peer group "all": every organisation with an organisation-level value for that metric and month.
+    Each organisation is benchmarked in three peer groups: "all" (every organisation with an
+    organisation-level value for that metric and month), "organisation_type" (those of its own
+    type: acute trusts against acute trusts) and "nhs_region" (those in its NHS region); the
+    statistics, rank and band are within the group (peer_group_value names which type or region).
     The national figure is the summed numerators over the summed denominators of the same rows
     (for A&E, every provider in NHS England's file: its England figure), beside every row.
-    Rank 1 is the best value by the metric's polarity (the highest for neutral metrics); quartile
+    Rank 1 is the best value by the metric's polarity; a neutral metric has no best, so no rank,
+    only its position (percentile: 0 the lowest, 100 the highest), as every metric has. Quartile
     band 1 holds the lowest values, 4 the highest, whatever the polarity.
     Incremental by window: a month's statistics depend on that month's values only, and its change
     from the previous month on the month before, so a refresh of months [min_date, max_date)
@@ -33,15 +37,37 @@ metrics as (
 
 ),
 
-peer_groups as (
+organisations as (
+
+    select * from {{ ref('dim_organisation') }}
+
+),
+
+valued as (
 
     select
         metric_values.*,
-        'all' as peer_group,
+        organisations.organisation_type,
+        organisations.region_code,
+        metrics.polarity,
         case when metrics.polarity = 'lower_is_better' then -1 else 1 end as direction
 
     from metric_values
     inner join metrics on metric_values.metric_code = metrics.metric_code
+    left join organisations on metric_values.organisation_code = organisations.organisation_code
+
+),
+
+{#- each organisation in three peer groups: everyone, its own type, its own NHS region -#}
+peer_groups as (
+
+    select valued.*, 'all' as peer_group, 'all' as peer_group_value from valued
+    union all
+    select valued.*, 'organisation_type', organisation_type from valued
+    where organisation_type is not null
+    union all
+    select valued.*, 'nhs_region', region_code from valued
+    where region_code is not null
 
 ),
 
@@ -52,6 +78,7 @@ peer_statistics as (
         service_line,
         period_start,
         peer_group,
+        peer_group_value,
         count(*) as peer_n,
         avg(value) as peer_mean,
         min(value) as peer_min,
@@ -61,7 +88,7 @@ peer_statistics as (
         max(value) as peer_max
 
     from peer_groups
-    group by metric_code, service_line, period_start, peer_group
+    group by metric_code, service_line, period_start, peer_group, peer_group_value
 
 ),
 
@@ -86,12 +113,19 @@ ranked as (
 
     select
         peer_groups.*,
-        cast(
-            rank() over (
-                partition by metric_code, service_line, period_start, peer_group
-                order by value * direction desc
-            ) as {{ dbt.type_bigint() }}
-        ) as peer_rank
+        case when polarity <> 'neutral' then
+            cast(
+                rank() over (
+                    partition by
+                        metric_code, service_line, period_start, peer_group, peer_group_value
+                    order by value * direction desc
+                ) as {{ dbt.type_bigint() }}
+            )
+        end as peer_rank,
+        100 * percent_rank() over (
+            partition by metric_code, service_line, period_start, peer_group, peer_group_value
+            order by value
+        ) as peer_percentile
 
     from peer_groups
 
@@ -123,6 +157,7 @@ benchmarked as (
         ranked.service_line,
         ranked.period_start,
         ranked.peer_group,
+        ranked.peer_group_value,
         ranked.organisation_code,
         ranked.numerator,
         ranked.denominator,
@@ -135,6 +170,7 @@ benchmarked as (
         cast(peer_statistics.peer_upper_quartile as double) as peer_upper_quartile,
         cast(peer_statistics.peer_max as double) as peer_max,
         ranked.peer_rank,
+        cast(ranked.peer_percentile as double) as peer_percentile,
         cast(
             case
                 when ranked.value <= peer_statistics.peer_lower_quartile then 1
@@ -157,6 +193,7 @@ benchmarked as (
         and ranked.service_line = peer_statistics.service_line
         and ranked.period_start = peer_statistics.period_start
         and ranked.peer_group = peer_statistics.peer_group
+        and ranked.peer_group_value = peer_statistics.peer_group_value
     inner join national
         on ranked.metric_code = national.metric_code
         and ranked.service_line = national.service_line
