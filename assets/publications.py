@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -40,10 +40,12 @@ from analysis.statistics import (
 from assets.charts import strip_chart
 from assets.pseudonymisation import pseudonymise
 from contracts.metric_catalogue import CATALOGUE_PATH
-from orchestration.calendar import Window, window
+from orchestration.calendar import Window, closed_windows, window
 from orchestration.collections import COLLECTIONS, Collection
+from orchestration.jobs import FRESHNESS_CHECK
 from orchestration.registry import recognise
 from orchestration.resources import HomeResource, PseudonymKeyResource, WarehouseResource
+from orchestration.settings import Settings
 
 LOCK_FILE = ".lock"
 REPORT_PEER_GROUP = "organisation_type"  # a report compares like with like: its own type
@@ -466,6 +468,42 @@ def _build_publication_asset(collection: Collection) -> dg.AssetsDefinition:
     return _asset
 
 
-publication_assets = [_build_publication_asset(c) for c in COLLECTIONS.values()]
+def overdue_windows(collection: Collection, today: date, settings: Settings) -> list[Window]:
+    """Windows closed for more than a day, with data in the lake, and still unpublished."""
+    keys = collection.partitions_def.get_partition_keys(
+        current_time=datetime.combine(today, datetime.min.time())
+    )
+    return [
+        window_
+        for window_ in closed_windows(collection.code, keys, today)
+        if window_.publication_overdue(today)
+        and collection.has_data(settings.lake, window_.partition_key)
+        and not published_versions(settings.published, window_)
+    ]
 
-defs = dg.Definitions(assets=publication_assets)
+
+def _build_freshness_check(collection: Collection) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(f"{collection.code}_publication"),
+        name=FRESHNESS_CHECK,  # the jobs' name for it
+        description="Every window with data is published within a day of closing.",
+    )
+    def _check(home: HomeResource) -> dg.AssetCheckResult:
+        overdue = overdue_windows(collection, date.today(), home.settings)
+        return dg.AssetCheckResult(
+            passed=not overdue,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "overdue_windows": dg.MetadataValue.json(
+                    [{"period": w.period_label, "closed_on": str(w.closes_on)} for w in overdue]
+                )
+            },
+        )
+
+    return _check
+
+
+publication_assets = [_build_publication_asset(c) for c in COLLECTIONS.values()]
+freshness_checks = [_build_freshness_check(c) for c in COLLECTIONS.values()]
+
+defs = dg.Definitions(assets=publication_assets, asset_checks=freshness_checks)

@@ -19,6 +19,7 @@ import holidays
 from orchestration.partitions import month_label, quarter_label
 from orchestration.settings import SEEDS_DIR
 
+PUBLISH_WITHIN = timedelta(days=1)  # a closed window unpublished for longer is overdue
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -41,6 +42,11 @@ class Window:
 
     def is_closed(self, today: date) -> bool:
         return today > self.closes_on
+
+    def publication_overdue(self, today: date) -> bool:
+        """Closed for longer than publication should take: a day (the daily schedule's tick
+        after the deadline publishes it)."""
+        return today > self.closes_on + PUBLISH_WITHIN
 
 
 @cache

@@ -6,7 +6,7 @@ import dagster as dg
 from assets import dbt, indicators, national, operational, publications, reference
 from orchestration.jobs import build_jobs
 from orchestration.resources import peerbench_resources
-from orchestration.schedules import publication_schedules
+from orchestration.schedules import freshness_schedule, publication_schedules
 
 
 def build_definitions() -> dg.Definitions:
@@ -24,7 +24,7 @@ def build_definitions() -> dg.Definitions:
         modules,
         dg.Definitions(
             jobs=build_jobs(assets),
-            schedules=publication_schedules,
+            schedules=[*publication_schedules, freshness_schedule],
             resources=peerbench_resources(),
         ),
     )

@@ -19,6 +19,8 @@ from orchestration.registry import SOURCES
 REFERENCE_GROUP = "reference"
 MART_GROUP_PREFIX = "mart"
 REFERENCE_REFRESH_JOB = "reference_refresh_job"
+PUBLICATION_FRESHNESS_JOB = "publication_freshness_job"
+FRESHNESS_CHECK = "published_within_a_day"  # the check's name on each publication asset
 MART_REFRESH_JOB = "mart_refresh_job"
 
 
@@ -69,4 +71,14 @@ def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAsset
         )
         for collection in COLLECTIONS.values()
     ]
-    return [reference, *lake, mart, *publications]
+    freshness = dg.define_asset_job(
+        PUBLICATION_FRESHNESS_JOB,
+        selection=dg.AssetSelection.checks(
+            *[
+                dg.AssetCheckKey(dg.AssetKey(f"{code}_publication"), FRESHNESS_CHECK)
+                for code in COLLECTIONS
+            ]
+        ),
+        description="Flag any window with data still unpublished a day after it closed.",
+    )
+    return [reference, *lake, mart, *publications, freshness]

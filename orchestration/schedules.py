@@ -20,7 +20,7 @@ import duckdb
 from assets.publications import published_versions, republication_due
 from orchestration.calendar import Window, closed_windows
 from orchestration.collections import COLLECTIONS, Collection
-from orchestration.jobs import publication_job_name
+from orchestration.jobs import PUBLICATION_FRESHNESS_JOB, publication_job_name
 from orchestration.resources import HomeResource, WarehouseResource
 from orchestration.settings import Settings
 
@@ -86,3 +86,11 @@ def _build_publication_schedule(collection: Collection) -> dg.ScheduleDefinition
 
 
 publication_schedules = [_build_publication_schedule(c) for c in COLLECTIONS.values()]
+freshness_schedule = dg.ScheduleDefinition(
+    name="publication_freshness_schedule",
+    cron_schedule="0 9 * * *",  # after the publication schedules' morning tick
+    execution_timezone=TIMEZONE,
+    job_name=PUBLICATION_FRESHNESS_JOB,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Each morning, flag windows still unpublished a day after they closed.",
+)

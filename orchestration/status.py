@@ -1,6 +1,7 @@
 """`peerbench status`: each collection's windows as they stand, read without writing anything.
 
-A window (collection, period) is open until its deadline and closed after it; once published it
+A window (collection, period) is open until its deadline and closed after it (overdue when it
+has data and is still unpublished more than a day after); once published it
 shows its latest version, or `stale` when the lake or the mart no longer holds the inputs that
 version's manifest records (a resubmission, a late return) or the metric catalogue changed since:
 publishing it again would make the next version. Per window: the register's members who owe a
@@ -58,7 +59,7 @@ class WindowStatus:
     """What `status` says about one window."""
 
     window: Window
-    state: str = ""  # open, closed, published vN or stale vN
+    state: str = ""  # open, closed, overdue, published vN or stale vN
     expected: list[str] | None = None  # members who owe a return; None for national data
     received: list[str] = field(default_factory=list)  # accepted: submitters, national files
     missing: list[str] = field(default_factory=list)
@@ -195,13 +196,21 @@ def _state(
     lake: set[tuple[str, ...]],
     notes: list[str],
 ) -> str:
-    """Open or closed by the calendar; once published, its latest version, or stale when the
-    inputs that version records are no longer those of the lake or the mart."""
+    """Open or closed by the calendar (overdue when closed for over a day with data and still
+    unpublished); once published, its latest version, or stale when the inputs that version
+    records are no longer those of the lake or the mart."""
     from assets.publications import published_versions  # builds the publication assets
 
     versions = published_versions(home.settings.published, window_)
     if not versions:
-        return "closed" if window_.is_closed(home.as_of) else "open"
+        if not window_.is_closed(home.as_of):
+            return "open"
+        if window_.publication_overdue(home.as_of) and collection.has_data(
+            home.settings.lake, window_.partition_key
+        ):
+            notes.append(f"overdue: closed on {window_.closes_on} and not published within a day")
+            return "overdue"
+        return "closed"
     version = versions[-1].name
     manifest = json.loads((versions[-1] / "manifest.json").read_text())
     recorded = {(i["source_file"], i["source_sha256"]) for i in manifest["inputs"]}

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pytest
 from conftest import use_home
 from statsmodels.stats.proportion import proportion_confint
 
-from assets.publications import publish_window
+from assets.publications import publish_window, published_versions
 from orchestration.calendar import window
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
@@ -516,3 +517,36 @@ def test_published_intervals_and_significance_equal_statsmodels(built):
         .loc["CI_LENGTH_OF_STAY"]
     )
     assert pd.isna(length_of_stay["interval_lower"])  # days per discharge: no interval
+
+
+def test_two_publishers_of_one_window_make_one_version(built, tmp_path):
+    """Two publications of the same window at once: the lock makes the second wait, then find
+    the first's version, so one v1 exists and neither fails."""
+    published = tmp_path / "published"
+    june = window("community_indicators", "2024-06-01")
+    warehouse = str(built["home"] / "warehouse.duckdb")
+
+    def publish() -> Path | None:
+        with duckdb.connect(warehouse, read_only=True) as connection:
+            return publish_window(connection, published, june, b"k" * 32)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        folders = list(pool.map(lambda _: publish(), range(2)))
+    window_folder = published / "community_indicators" / "2024-06"
+    assert folders == [window_folder / "v1"] * 2
+    assert sorted(p.name for p in window_folder.iterdir()) == [".lock", "v1"]
+
+
+def test_a_killed_publication_leaves_nothing_visible_and_the_next_clears_it(built, tmp_path):
+    """A publisher killed mid-write leaves only its hidden staging folder, which no reader
+    counts as a version; the next publication of the window removes it."""
+    published = tmp_path / "published"
+    june = window("community_indicators", "2024-06-01")
+    leftover = published / "community_indicators" / "2024-06" / ".v1-killed"
+    (leftover / "organisations").mkdir(parents=True)
+    (leftover / "organisations" / "ZAY.csv").write_text("half written")
+    assert published_versions(published, june) == []
+    with duckdb.connect(str(built["home"] / "warehouse.duckdb"), read_only=True) as connection:
+        folder = publish_window(connection, published, june, b"k" * 32)
+    assert folder is not None and folder.name == "v1"
+    assert not leftover.exists()

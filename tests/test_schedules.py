@@ -1,6 +1,6 @@
 """Publication schedules start runs for closed, unpublished windows with data, and nothing else."""
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -76,3 +76,33 @@ def test_ae_schedule_publishes_after_the_second_thursday(home):
 
 def test_a_window_without_data_is_not_published(home):
     assert _tick("community_indicators_publication_schedule", datetime(2024, 12, 1, 7)) == []
+
+
+def test_a_window_unpublished_a_day_after_closing_is_overdue(community_lake):
+    """June 2024 closes on Fri 19 July: closed but not overdue on the 20th, overdue on the 21st;
+    May is published and July has not closed, so neither is ever overdue here."""
+    from assets.publications import overdue_windows
+    from orchestration.collections import COLLECTIONS
+    from orchestration.settings import get_settings
+
+    community = COLLECTIONS["community_indicators"]
+
+    def overdue(day: date) -> list[str]:
+        return [w.period_label for w in overdue_windows(community, day, get_settings())]
+
+    assert overdue(date(2024, 7, 20)) == []
+    assert overdue(date(2024, 7, 21)) == ["2024-06"]
+
+
+def test_the_freshness_job_flags_overdue_windows_in_dagster(community_lake):
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("publication_freshness_job")
+    with dg.instance_for_test() as instance:
+        result = job.execute_in_process(instance=instance)
+    evaluations = {e.asset_key.path[0]: e for e in result.get_asset_check_evaluations()}
+    community = evaluations["community_indicators_publication"]
+    assert not community.passed
+    overdue = community.metadata["overdue_windows"].value
+    assert [w["period"] for w in overdue] == ["2024-06", "2024-07"]  # May is published
+    assert evaluations["mhlda_publication"].passed  # no MHLDA data at all

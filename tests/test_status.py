@@ -130,6 +130,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         during = _status("--as-of", "2024-07-15")
         after_status = _tree(home)
         closed = _status("--as-of", "2024-07-20", "--collection", "community_indicators")
+        overdue = _status("--as-of", "2024-07-21", "--collection", "community_indicators")
         assert main(["publish", "--as-of", NOW.date().isoformat()]) == 0
         published = _status("--as-of", NOW.date().isoformat())
         ae_default = _status("--as-of", NOW.date().isoformat(), "--collection", "nhse_ae")
@@ -149,6 +150,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             "unchanged": (before_status, after_status),
             "during": during,
             "closed": closed,
+            "overdue": overdue,
             "published": published,
             "ae": (ae_default, ae_all),
             "stale": stale,
@@ -278,6 +280,14 @@ def test_a_window_is_open_until_its_deadline_and_closed_after(built):
     assert _window(built["closed"], "community_indicators", "2024-06")[0]["closes on"] == (
         JUNE_CLOSES.isoformat()
     )
+
+
+def test_a_closed_window_unpublished_a_day_later_is_overdue(built):
+    cells, details = _window(built["overdue"], "community_indicators", "2024-06")
+    assert cells["state"] == "overdue"
+    assert f"overdue: closed on {JUNE_CLOSES.isoformat()} and not published within a day" in [
+        d.strip() for d in details
+    ]
 
 
 def test_a_published_window_shows_its_version(built):
