@@ -98,7 +98,7 @@ NATIONAL_COLUMNS = ["metric_code", "metric_name", "unit", "polarity", "service_l
 GROUP_KEYS = ["metric_code", "service_line", "period", "peer_group_value"]  # one peer group
 BENCHMARK_QUERY = """
     select
-        b.metric_code, m.metric_name, m.unit, m.polarity, m.multiplier, m.interval,
+        b.metric_code, m.metric_name, m.domain, m.unit, m.polarity, m.multiplier, m.interval,
         b.service_line,
         strftime(b.period_start, '%Y-%m') as period, b.organisation_code, o.organisation_name,
         b.peer_group_value,
@@ -115,7 +115,7 @@ BENCHMARK_QUERY = """
         and p.period_start = b.period_start - interval 1 month
     where b.collection = ? and b.peer_group = '{peer_group}'
       and b.period_start >= cast(? as date) and b.period_start < cast(? as date)
-    order by b.metric_code, b.service_line, b.period_start, b.organisation_code
+    order by m.domain, b.metric_code, b.service_line, b.period_start, b.organisation_code
 """
 INPUTS_QUERY = """
     select distinct source_file, source_sha256 from marts.fct_metric_value

@@ -550,3 +550,17 @@ def test_a_killed_publication_leaves_nothing_visible_and_the_next_clears_it(buil
         folder = publish_window(connection, published, june, b"k" * 32)
     assert folder is not None and folder.name == "v1"
     assert not leftover.exists()
+
+
+def test_a_report_groups_its_metrics_by_domain(built):
+    """The sections follow the catalogue's domains, each under its heading, not code order."""
+    catalogue = pd.read_csv(CATALOGUE)
+    community = catalogue[catalogue["collection"] == "community_indicators"]
+    folder = built["home"] / "published" / "community_indicators" / "2024-05" / "v1"
+    report = (folder / "organisations" / "ZAY.html").read_text()
+    headings = re.findall(r'<h2 class="domain">([^<]+)</h2>', report)
+    domains = sorted(community["domain"].unique())
+    assert headings == [d.replace("_", " ").capitalize() for d in domains]
+    names = re.findall(r"<h2>([^<(,]+?)(?: \([^)]*\))?, 2024-05</h2>", report)
+    by_domain = community.sort_values(["domain", "metric_code"])["metric_name"].tolist()
+    assert names == by_domain
