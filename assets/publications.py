@@ -229,9 +229,10 @@ def republication_due(
         return None
     manifest = json.loads(manifest_path.read_text())
     inputs = window_inputs(warehouse, window_)
-    if inputs.empty or manifest["input_digest"] == _input_digest(inputs, catalogue_sha256()):
+    catalogue = catalogue_sha256()
+    if inputs.empty or manifest["input_digest"] == _input_digest(inputs, catalogue):
         return None
-    return f"v{len(versions) + 1}", changes_since(manifest, inputs, catalogue_sha256())
+    return f"v{len(versions) + 1}", changes_since(manifest, inputs, catalogue)
 
 
 def _input_digest(inputs: pd.DataFrame, catalogue_sha256: str) -> str:

@@ -15,7 +15,6 @@ where they lie.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ import duckdb
 import pandas as pd
 
 from assets.lake import PARTITION_FILE, _is_member, read_register, submissions_dir
-from contracts.metric_catalogue import CATALOGUE_PATH
 from contracts.validation import mask_identifiers
 from orchestration.calendar import Window, window
 from orchestration.collections import COLLECTIONS, Collection
@@ -199,7 +197,10 @@ def _state(
     """Open or closed by the calendar (overdue when closed for over a day with data and still
     unpublished); once published, its latest version, or stale when the inputs that version
     records are no longer those of the lake or the mart."""
-    from assets.publications import published_versions  # builds the publication assets
+    from assets.publications import (  # builds the publication assets
+        catalogue_sha256,
+        published_versions,
+    )
 
     versions = published_versions(home.settings.published, window_)
     if not versions:
@@ -223,7 +224,7 @@ def _state(
         for where, now in current.items()
         if now != recorded
     ]
-    if manifest.get("catalogue_sha256") != hashlib.sha256(CATALOGUE_PATH.read_bytes()).hexdigest():
+    if manifest.get("catalogue_sha256") != catalogue_sha256():
         changes.append("in the metric catalogue")
     if not changes:
         return f"published {version}"
