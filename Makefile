@@ -4,7 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PEERBENCH_HOME ?= $(CURDIR)/var
 
-.PHONY: setup demo test lint snapshot benchmark clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup system demo test lint snapshot benchmark clean
+
+# Debian packages, installed only when missing: pango (WeasyPrint's PDFs), a font, and chromium
+# (the browser the tests open every report type in).
+system:
+	@if ! ldconfig -p | grep -q libpango-1.0 || ! command -v chromium >/dev/null \
+	    || ! ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1; then \
+	  echo "installing Debian packages: pango, fonts, chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium >/dev/null; \
+	fi
 
 # The lock is installed exactly (--no-deps): it leaves out sqlglotrs, which dagster-dbt still
 # requests but sqlglot has replaced (sqlglotc) and which warns on import.
@@ -15,7 +27,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
-setup: $(BIN)/.installed  ## create the virtual environment and prepare the dbt manifest
+setup: system $(BIN)/.installed  ## install what is missing, create the venv, prepare dbt
 	$(BIN)/peerbench prepare
 
 demo: setup  ## generate demo data, run every asset through Dagster, publish every closed window

@@ -3,8 +3,9 @@
 - Wilson score interval for a proportion (Newcombe 1998, method 3).
 - Byar's approximation to the exact Poisson interval for a count of events, for rates
   (Breslow and Day 1987; the method OHID's Fingertips uses).
-- Funnel-plot control limits around a target proportion by denominator, at 95% and 99.8%
-  (Spiegelhalter 2005, normal approximation to the binomial).
+- Funnel-plot control limits around a target by denominator, at 95% and 99.8% (Spiegelhalter
+  2005): the normal approximation to the binomial for a proportion, to the Poisson for a rate;
+  and where a unit lies against them.
 - Significance against the national value: an interval that excludes it.
 - SPC on a monthly series: an XmR chart and the Making Data Count rules (NHS England 2019).
 
@@ -25,6 +26,7 @@ XMR_LIMIT = 2.66  # natural process limits: 3 sigma, sigma estimated as mean mov
 XMR_SIGMA = 1.128  # d2 for moving ranges of two points
 SHIFT_RUN = 7  # points in a row on one side of the mean
 TREND_RUN = 6  # points in a row each higher (or lower) than the one before
+SPC_MIN_POINTS = 15  # Making Data Count: limits from fewer points mislead
 
 Numbers = float | npt.ArrayLike
 
@@ -73,6 +75,36 @@ def funnel_limits(target: Numbers, denominator: Numbers, z: float = Z_95) -> Int
     return Interval(np.clip(p - spread, 0, 1), np.clip(p + spread, 0, 1))
 
 
+def poisson_funnel_limits(target: Numbers, denominator: Numbers, z: float = Z_95) -> Interval:
+    """Control limits for a rate of events per unit of denominator (events / denominator, before
+    any multiplier) around `target`: the expected count target x denominator, plus or minus z
+    times its square root, over the denominator."""
+    r, n = _arrays(target, denominator)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.where(n > 0, n, np.nan)
+        spread = z * np.sqrt(r / n)
+    return Interval(np.clip(r - spread, 0, None), r + spread)
+
+
+def funnel_position(
+    value: Numbers, target: Numbers, denominator: Numbers, kind: str
+) -> npt.NDArray[np.str_]:
+    """Where each unit lies in the funnel around `target` (value and target as proportions, or
+    rates before any multiplier; `kind` is `wilson` for a proportion, `byar` for a rate):
+    `within`, `above 95%` or `below 95%` (outside the 95% limits only), `above 99.8%` or
+    `below 99.8%`; `` when anything is missing."""
+    limits = funnel_limits if kind == "wilson" else poisson_funnel_limits
+    x, p, n = _arrays(value, target, denominator)
+    inner, outer = limits(p, n, Z_95), limits(p, n, Z_998)
+    known = ~(np.isnan(x) | np.isnan(inner.lower) | np.isnan(inner.upper))
+    position = np.select(
+        [x > outer.upper, x > inner.upper, x < outer.lower, x < inner.lower],
+        ["above 99.8%", "above 95%", "below 99.8%", "below 95%"],
+        "within",
+    )
+    return np.where(known, position, "")
+
+
 def against_national(interval: Interval, national: Numbers) -> npt.NDArray[np.str_]:
     """`higher` or `lower` when the interval excludes the national value, `similar` when it
     holds it, `` when either is missing."""
@@ -111,6 +143,7 @@ class XmR:
     beyond_limits: npt.NDArray[np.bool_]
     shift: npt.NDArray[np.bool_]  # in a run of 7+ on one side of the mean
     trend: npt.NDArray[np.bool_]  # in a run of 6+ each rising, or each falling
+    trend_direction: npt.NDArray[np.int8]  # +1 in a rising trend, -1 in a falling one, else 0
     near_limit: npt.NDArray[np.bool_]  # 2 of 3 in a row beyond 2 sigma on the same side
 
     @property
@@ -132,9 +165,9 @@ def xmr(values: npt.ArrayLike) -> XmR:
     steps = np.sign(np.diff(x))
     # a trend of 6 points is 5 steps the same way: mark the points at both ends of each step
     trend_steps = _in_runs(steps, TREND_RUN - 1)
-    trend = np.zeros(x.size, dtype=bool)
-    trend[:-1] |= trend_steps
-    trend[1:] |= trend_steps
+    trend_direction = np.zeros(x.size, dtype=np.int8)
+    trend_direction[1:] = np.where(trend_steps, steps, 0)
+    trend_direction[:-1] = np.where(trend_steps, steps, trend_direction[:-1])
     return XmR(
         mean=mean,
         moving_range=moving_range,
@@ -142,8 +175,27 @@ def xmr(values: npt.ArrayLike) -> XmR:
         upper_limit=upper,
         beyond_limits=(x > upper) | (x < lower),
         shift=_in_runs(side, SHIFT_RUN),
-        trend=trend,
+        trend=trend_direction != 0,
+        trend_direction=trend_direction,
         near_limit=_two_of_three(x, mean, 2 * sigma),
+    )
+
+
+def spc_signals(values: npt.ArrayLike, minimum: int = SPC_MIN_POINTS) -> npt.NDArray[np.str_]:
+    """Per point of a monthly series, its Making Data Count reading: `higher` or `lower` where
+    a rule marks it as special cause (the side of the mean it lies on; for a point only in a
+    trend, the trend's direction), `common` where none does, and `` for every point of a series
+    shorter than `minimum` (too few points for limits to mean anything) or with a gap."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.size < minimum or np.isnan(x).any():
+        return np.full(x.size, "", dtype="<U6")
+    chart = xmr(x)
+    by_side = chart.beyond_limits | chart.shift | chart.near_limit
+    direction = np.where(by_side, np.sign(x - chart.mean), chart.trend_direction)
+    return np.where(
+        chart.special_cause & (direction != 0),
+        np.where(direction > 0, "higher", "lower"),
+        "common",
     )
 
 

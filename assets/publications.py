@@ -18,29 +18,35 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-import jinja2
-import markupsafe
-import numpy as np
 import pandas as pd
 
-from analysis.disclosure import MASK, disclose
-from analysis.statistics import (
-    Interval,
-    against_national,
-    byar_interval,
-    read_by_polarity,
-    wilson_interval,
-)
-from assets.charts import strip_chart
+from analysis.disclosure import disclose
+from assets.extracts import extract_rows, parquet_rows
 from assets.pseudonymisation import pseudonymise
+from assets.reports import (
+    SERIES_KEYS,
+    SPC_MONTHS,
+    TEMPLATES,
+    TREND_MONTHS,
+    distribution_sections,
+    months_before,
+    national_sections,
+    peer_series,
+    quality_flags,
+    report_sections,
+    series_index,
+    with_intervals,
+    with_signals,
+)
 from contracts.metric_catalogue import CATALOGUE_PATH
-from orchestration.calendar import Window, closed_windows, window
+from orchestration.calendar import Window, closed_windows, collection_rules, window
 from orchestration.collections import COLLECTIONS, Collection
 from orchestration.jobs import FRESHNESS_CHECK
 from orchestration.registry import recognise
@@ -51,34 +57,6 @@ LOCK_FILE = ".lock"
 REPORT_PEER_GROUP = "organisation_type"  # a report compares like with like: its own type
 
 
-def figure(value: object) -> str:
-    """A number as a report shows it: two decimals; `*` (suppressed) as it is; none as a dash."""
-    if isinstance(value, str):
-        return value
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
-        return "&ndash;"
-    return f"{float(value):.2f}"  # type: ignore[arg-type]
-
-
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
-TEMPLATES.filters["figure"] = lambda value: markupsafe.Markup(figure(value))
-TEMPLATES.tests["missing"] = lambda value: value is None or bool(pd.isna(value))
-
-
-def quartile_in_words(band: int, polarity: str) -> str:
-    """Where a value lies among its peers, read by the metric's polarity."""
-    place = {1: "lowest quarter", 2: "middle half", 3: "middle half", 4: "highest quarter"}[band]
-    best = {"higher_is_better": 4, "lower_is_better": 1}.get(polarity)
-    if best is None or band in (2, 3):
-        return place
-    return f"{place}: among the {'best' if band == best else 'worst'}"
-
-
-TEMPLATES.globals["quartile_in_words"] = quartile_in_words
 # what each published figure is made of, for disclosure control of submitted data
 COUNTS = ["numerator", "denominator"]
 PREVIOUS_COUNTS = ["previous_numerator", "previous_denominator"]
@@ -87,14 +65,32 @@ DERIVED = {
     "interval_lower": COUNTS,
     "interval_upper": COUNTS,
     "against_national": COUNTS,
+    "funnel_position": COUNTS,
+    "spc_signal": COUNTS,
     "difference_from_median": COUNTS,
     "previous_value": PREVIOUS_COUNTS,
     "change_from_previous": COUNTS + PREVIOUS_COUNTS,
 }
-PEER_STATISTICS = ["peer_n", "peer_mean", "peer_min", "peer_lower_quartile", "peer_median",
-                   "peer_upper_quartile", "peer_max"]  # fmt: skip
-NATIONAL_COLUMNS = ["metric_code", "metric_name", "unit", "polarity", "service_line", "period",
-                    "national_value", "peer_group_value", *PEER_STATISTICS]  # fmt: skip
+PEER_STATISTICS = [
+    "peer_n",
+    "peer_mean",
+    "peer_min",
+    "peer_lower_quartile",
+    "peer_median",
+    "peer_upper_quartile",
+    "peer_max",
+]
+NATIONAL_COLUMNS = [
+    "metric_code",
+    "metric_name",
+    "unit",
+    "polarity",
+    "service_line",
+    "period",
+    "national_value",
+    "peer_group_value",
+    *PEER_STATISTICS,
+]
 GROUP_KEYS = ["metric_code", "service_line", "period", "peer_group_value"]  # one peer group
 BENCHMARK_QUERY = """
     select
@@ -105,10 +101,16 @@ BENCHMARK_QUERY = """
         b.numerator, b.denominator, b.value, b.national_value, {statistics}, b.peer_rank,
         b.peer_percentile, b.quartile_band,
         b.difference_from_median, b.previous_value, b.change_from_previous,
-        p.numerator as previous_numerator, p.denominator as previous_denominator
+        p.numerator as previous_numerator, p.denominator as previous_denominator,
+        m.numerator_definition, m.denominator_definition, m.plausible_min, m.plausible_max,
+        c.submitted_late
     from marts.fct_benchmark as b
     join marts.dim_metric as m using (metric_code)
     left join marts.dim_organisation as o using (organisation_code)
+    left join marts.fct_metric_value as c
+        on c.metric_code = b.metric_code and c.service_line = b.service_line
+        and c.organisation_code = b.organisation_code and c.team_code is null
+        and c.period_start = b.period_start
     left join marts.fct_metric_value as p
         on p.metric_code = b.metric_code and p.service_line = b.service_line
         and p.organisation_code = b.organisation_code and p.team_code is null
@@ -116,6 +118,16 @@ BENCHMARK_QUERY = """
     where b.collection = ? and b.peer_group = '{peer_group}'
       and b.period_start >= cast(? as date) and b.period_start < cast(? as date)
     order by m.domain, b.metric_code, b.service_line, b.period_start, b.organisation_code
+"""
+HISTORY_QUERY = """
+    select
+        b.metric_code, b.service_line, b.organisation_code, b.peer_group_value, m.polarity,
+        strftime(b.period_start, '%Y-%m') as period, b.numerator, b.denominator, b.value,
+        b.peer_median, b.peer_lower_quartile, b.peer_upper_quartile, b.national_value
+    from marts.fct_benchmark as b
+    join marts.dim_metric as m using (metric_code)
+    where b.collection = ? and b.peer_group = '{peer_group}'
+      and b.period_start >= cast(? as date) and b.period_start < cast(? as date)
 """
 INPUTS_QUERY = """
     select distinct source_file, source_sha256 from marts.fct_metric_value
@@ -209,13 +221,33 @@ def window_inputs(warehouse: duckdb.DuckDBPyConnection, window_: Window) -> pd.D
     return warehouse.execute(INPUTS_QUERY, _bounds(window_)).df()
 
 
-def read_window(
-    warehouse: duckdb.DuckDBPyConnection, window_: Window
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The window's benchmark rows and the input files behind them, from the mart (read-only)."""
+@dataclass(frozen=True)
+class WindowData:
+    """What a window's publication is made from, read from the mart (read-only)."""
+
+    benchmarks: pd.DataFrame  # the window's rows: one per organisation, metric, line and month
+    history: pd.DataFrame  # the same peer group's last SPC_MONTHS months, for trends and SPC
+    inputs: pd.DataFrame  # the input files behind the window, with their SHA-256
+    months: list[str]  # the window's months, YYYY-MM
+
+
+def read_window(warehouse: duckdb.DuckDBPyConnection, window_: Window) -> WindowData:
+    collection, start, end = _bounds(window_)
     statistics = ", ".join(f"b.{column}" for column in PEER_STATISTICS)
     query = BENCHMARK_QUERY.format(statistics=statistics, peer_group=REPORT_PEER_GROUP)
-    return warehouse.execute(query, _bounds(window_)).df(), window_inputs(warehouse, window_)
+    first, last = pd.Period(start, freq="M"), pd.Period(end, freq="M") - 1
+    months = [str(month) for month in pd.period_range(first, last, freq="M")]
+    history_start = pd.Period(months[-1], freq="M") - (SPC_MONTHS - 1)
+    history = warehouse.execute(
+        HISTORY_QUERY.format(peer_group=REPORT_PEER_GROUP),
+        [collection, history_start.start_time.date(), end],
+    ).df()
+    return WindowData(
+        benchmarks=warehouse.execute(query, [collection, start, end]).df(),
+        history=history,
+        inputs=window_inputs(warehouse, window_),
+        months=months,
+    )
 
 
 def republication_due(
@@ -241,13 +273,19 @@ def _input_digest(inputs: pd.DataFrame, catalogue_sha256: str) -> str:
 
 
 def publish_window(
-    warehouse: duckdb.DuckDBPyConnection, published: Path, window_: Window, key: bytes
+    warehouse: duckdb.DuckDBPyConnection,
+    published: Path,
+    window_: Window,
+    key: bytes,
+    packs: bool = False,
 ) -> Path | None:
     """Publish one window; return its version folder, or None when the mart has nothing for it.
 
     Unchanged inputs leave the latest version as it is; changed ones make the next version,
-    whose manifest names the version it replaces and why."""
-    benchmarks, inputs = read_window(warehouse, window_)
+    whose manifest names the version it replaces and why. With `packs`, each organisation also
+    gets its board pack (PDF, deck, chart files)."""
+    data = read_window(warehouse, window_)
+    benchmarks, inputs = data.benchmarks, data.inputs
     if benchmarks.empty:
         return None
     catalogue = catalogue_sha256()
@@ -268,11 +306,12 @@ def publish_window(
         staging = Path(tempfile.mkdtemp(dir=folder, prefix=f".{target.name}-"))
         try:
             publication = f"{window_.collection}/{window_.period_label}/{target.name}"
-            files = _write_outputs(staging, benchmarks, window_, key, publication)
+            version_ = int(target.name[1:])
+            files = _write_outputs(staging, data, window_, key, publication, version_, packs)
             manifest = {
                 "collection": window_.collection,
                 "period": window_.period_label,
-                "version": int(target.name[1:]),
+                "version": version_,
                 "replaces": versions[-1].name if versions else None,
                 "reason": reason or {"first": ["the window's first publication"]},
                 "window_closed_on": window_.closes_on.isoformat(),
@@ -292,134 +331,116 @@ def publish_window(
     return target
 
 
-def with_intervals(benchmarks: pd.DataFrame) -> pd.DataFrame:
-    """Each value's 95% confidence interval by its metric's method (Wilson for a proportion,
-    Byar for a rate of events), and whether it is significantly above or below the national
-    figure, read by polarity (better, worse; higher, lower for a neutral metric; similar)."""
-    frame = benchmarks.copy()
-    numerator, denominator = frame["numerator"], frame["denominator"]
-    multiplier = frame["multiplier"]
-    lower = pd.Series(np.nan, index=frame.index)
-    upper = pd.Series(np.nan, index=frame.index)
-    wilson = (frame["interval"] == "wilson") & (numerator <= denominator)
-    found = wilson_interval(numerator[wilson], denominator[wilson])
-    lower[wilson], upper[wilson] = (
-        found.lower * multiplier[wilson],
-        found.upper * multiplier[wilson],
-    )
-    byar = (frame["interval"] == "byar") & (denominator > 0)
-    found = byar_interval(numerator[byar])
-    scale = multiplier[byar] / denominator[byar]
-    lower[byar], upper[byar] = found.lower * scale, found.upper * scale
-    frame["interval_lower"], frame["interval_upper"] = lower, upper
-    direction = against_national(
-        Interval(lower.to_numpy(), upper.to_numpy()), frame["national_value"]
-    )
-    frame["against_national"] = ""
-    for polarity, rows in frame.groupby("polarity").groups.items():
-        positions = frame.index.get_indexer(rows)
-        frame.loc[rows, "against_national"] = read_by_polarity(direction[positions], str(polarity))
-    return frame
-
-
 def _write_outputs(
-    folder: Path, benchmarks: pd.DataFrame, window_: Window, key: bytes, publication: str
+    folder: Path,
+    data: WindowData,
+    window_: Window,
+    key: bytes,
+    publication: str,
+    version_: int,
+    packs: bool,
 ) -> list[str]:
-    benchmarks = with_intervals(benchmarks).drop(columns=["multiplier", "interval"])
-    national = benchmarks.drop_duplicates(GROUP_KEYS)[NATIONAL_COLUMNS]
-    national.to_csv(folder / "national_summary.csv", index=False)
-    files = ["national_summary.csv"]
-    (folder / "organisations").mkdir()
-    if COLLECTIONS[window_.collection].source.submitters:  # submitted data: disclosure control
-        benchmarks = disclose(benchmarks, COUNTS, DERIVED)
-    benchmarks = benchmarks.drop(columns=PREVIOUS_COUNTS)
-    codes = anonymised_codes(benchmarks["organisation_code"], key, publication)
-    peers = benchmarks.assign(peer_code=codes)
-    collection = COLLECTIONS[window_.collection].name
+    """Every file of a version: statistics on the unrounded counts first, then disclosure
+    control (submitted data), then the pages, extracts and (with `packs`) board packs."""
+    collection = COLLECTIONS[window_.collection]
+    last = data.months[-1]
+    history = with_signals(data.history, months_before(last, SPC_MONTHS))
+    rows = with_intervals(data.benchmarks).merge(
+        history[[*SERIES_KEYS, "period", "spc_signal"]], on=[*SERIES_KEYS, "period"], how="left"
+    )
+    rows["spc_signal"] = rows["spc_signal"].fillna("")
+    disclosure = bool(collection.source.submitters)
+    rows["flags"] = quality_flags(rows, submitted=disclosure)
+    if disclosure:  # submitted data: disclosure control on every figure shown
+        rows = disclose(rows, COUNTS, DERIVED)
+        history = disclose(history, COUNTS, {"value": COUNTS})
+    rows = rows.drop(columns=PREVIOUS_COUNTS)
+    rows["peer_code"] = anonymised_codes(rows["organisation_code"], key, publication)
+    common = {
+        "collection": collection.name,
+        "window": window_,
+        "version": version_,
+        "code_version": version("peerbench"),
+        "input_count": len(data.inputs),
+        "disclosure": disclosure,
+    }
+    files = _write_national(folder, rows, last, common)
     (folder / "distributions").mkdir()
-    for group, members in peers.groupby("peer_group_value", sort=True):
+    for group, members in rows.groupby("peer_group_value", sort=True):
         name = f"distributions/{group}.html"
         (folder / name).write_text(
             TEMPLATES.get_template("distribution.html.j2").render(
-                collection=collection,
-                window=window_,
+                **common,
                 peer_group=_peer_group_name(group),
-                sections=_distribution_sections(members),
+                sections=distribution_sections(members),
             )
         )
         files.append(name)
+    (folder / "organisations").mkdir()
+    trend_months = months_before(last, TREND_MONTHS[collection_rules()[collection.code].cadence])
+    recent = history[history["period"].isin(trend_months)]
+    series, peers = series_index(recent), peer_series(recent)
+    extract = extract_rows(rows)  # rounded and neutralised once for the window
+    typed = parquet_rows(rows)
+    records: dict[str, list[dict]] = {}
+    for row in rows.to_dict("records"):
+        records.setdefault(row["organisation_code"], []).append(row)
     template = TEMPLATES.get_template("organisation_report.html.j2")
-    for code, own in benchmarks.groupby("organisation_code", sort=True):
-        own.drop(columns=["organisation_name"]).to_csv(
-            folder / "organisations" / f"{code}.csv", index=False
+    for code, own in extract.groupby("organisation_code", sort=True):
+        first = records[code][0]
+        group = str(first["peer_group_value"])
+        peer_group = _peer_group_name(group)
+        sections = report_sections(
+            records[code], series, peers, trend_months, data.months, peer_group
         )
+        name = f"organisations/{code}"
+        organisation = first["organisation_name"] or code
+        title = f"{organisation}: {collection.name} {window_.period_label}"
         html = template.render(
-            collection=collection,
-            window=window_,
+            **common,
             organisation_code=code,
-            organisation_name=own["organisation_name"].iloc[0] or code,
-            peer_group=_peer_group_name(own["peer_group_value"].iloc[0]),
-            distribution=f"../distributions/{own['peer_group_value'].iloc[0]}.html",
-            sections=_report_sections(own),
+            organisation_name=organisation,
+            peer_group=peer_group,
+            peer_n_text=_peer_n_text(own),
+            distribution=f"../distributions/{group}.html",
+            sections=sections,
         )
-        (folder / "organisations" / f"{code}.html").write_text(html)
-        files += [f"organisations/{code}.csv", f"organisations/{code}.html"]
+        (folder / f"{name}.html").write_text(html)
+        own.to_csv(folder / f"{name}.csv", index=False)
+        typed.loc[own.index].to_parquet(folder / f"{name}.parquet", index=False)
+        files += [f"{name}.{suffix}" for suffix in ("html", "csv", "parquet")]
+        if packs:
+            from assets.packs import write_pack  # WeasyPrint and python-pptx: only when needed
+
+            files += write_pack(folder, name, own, sections, title)
     return files
+
+
+def _write_national(folder: Path, rows: pd.DataFrame, last: str, common: dict) -> list[str]:
+    """The national extract (CSV and Parquet: per metric, line, month and peer group, the
+    national figure and the peers' statistics) and the national summary report."""
+    national = rows.drop_duplicates(GROUP_KEYS)[NATIONAL_COLUMNS]
+    national.to_csv(folder / "national_summary.csv", index=False)
+    national.to_parquet(folder / "national_summary.parquet", index=False)
+    (folder / "national_summary.html").write_text(
+        TEMPLATES.get_template("national_summary.html.j2").render(
+            **common,
+            latest_period=last,
+            peer_group="organisation's own type",
+            sections=national_sections(rows, last),
+        )
+    )
+    return ["national_summary.csv", "national_summary.parquet", "national_summary.html"]
 
 
 def _peer_group_name(value: str) -> str:
     return value.replace("_", " ") + "s"
 
 
-def _anchor(row: object) -> str:
-    return f"{row.metric_code}-{row.service_line}-{row.period}"  # type: ignore[attr-defined]
-
-
-def _numeric(values: pd.Series) -> pd.Series:
-    """Figures as numbers, suppressed ones (`*`) as missing."""
-    return pd.to_numeric(values.where(values != MASK), errors="coerce")
-
-
-def _report_sections(own: pd.DataFrame) -> list[dict]:
-    """One section per metric, service line and month: the figures and a strip chart of the
-    peers' distribution with the organisation's own value and the national figure."""
-    sections = []
-    for row in own.itertuples(index=False):
-        chart = strip_chart(
-            row.value,
-            row.peer_min,
-            row.peer_lower_quartile,
-            row.peer_median,
-            row.peer_upper_quartile,
-            row.peer_max,
-            row.national_value,
-            label=f"{row.metric_name}: your value against the peers' range and the national figure",
-        )
-        sections.append(
-            {"row": row._asdict(), "chart": markupsafe.Markup(chart), "anchor": _anchor(row)}
-        )
-    return sections
-
-
-def _distribution_sections(members: pd.DataFrame) -> list[dict]:
-    """Per metric, service line and month, every peer's value under its code, lowest first:
-    drawn once per window and peer group, for every organisation's report to link to."""
-    sections = []
-    for _, peers in members.groupby(["metric_code", "service_line", "period"], sort=True):
-        peers = peers.sort_values("value", key=_numeric, na_position="first")
-        shown = _numeric(peers["value"])
-        top = float(shown.abs().max()) if shown.notna().any() else 0.0
-        first = peers.iloc[0]
-        bars = [
-            {
-                "label": code,
-                "value": value,
-                "width": 0.0 if value == MASK or not top else max(0.0, float(value) / top * 100),
-            }
-            for code, value in zip(peers["peer_code"], peers["value"], strict=True)
-        ]
-        sections.append({"row": first.to_dict(), "bars": bars, "anchor": _anchor(first)})
-    return sections
+def _peer_n_text(own: pd.DataFrame) -> str:
+    """How many peers a report compares with: one number, or the range across its metrics."""
+    low, high = int(own["peer_n"].min()), int(own["peer_n"].max())
+    return str(low) if low == high else f"{low} to {high}"
 
 
 def _build_publication_asset(collection: Collection) -> dg.AssetsDefinition:
@@ -449,11 +470,13 @@ def _build_publication_asset(collection: Collection) -> dg.AssetsDefinition:
         published = {}
         with warehouse.get_connection() as connection:
             for partition_key in context.partition_keys:
+                window_ = window(collection.code, partition_key)
                 folder = publish_window(
                     connection,
                     settings.published,
-                    window(collection.code, partition_key),
+                    window_,
                     pseudonym_key.value(),
+                    packs=packs_due(window_, date.today(), settings),
                 )
                 if folder is None:
                     context.log.warning(
@@ -467,6 +490,20 @@ def _build_publication_asset(collection: Collection) -> dg.AssetsDefinition:
         )
 
     return _asset
+
+
+def packs_due(window_: Window, today: date, settings: Settings) -> bool:
+    """Packs (PDF, deck, workbook, chart images: about a second per organisation) are made for
+    the latest closed window of each collection and any closed within `settings.pack_days`:
+    what boards and analysts open now. Every window gets its HTML, CSV and Parquet."""
+    if window_.closes_on >= today - timedelta(days=settings.pack_days):
+        return True
+    collection = COLLECTIONS[window_.collection]
+    keys = collection.partitions_def.get_partition_keys(
+        current_time=datetime.combine(today, datetime.min.time())
+    )
+    closed = closed_windows(collection.code, keys, today)
+    return bool(closed) and closed[-1].partition_key == window_.partition_key
 
 
 def overdue_windows(collection: Collection, today: date, settings: Settings) -> list[Window]:

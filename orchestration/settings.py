@@ -24,6 +24,7 @@ class Settings:
 
     home: Path
     real_data_dir: Path
+    pack_days: int = 31  # windows closed this recently get packs (PDF, deck, workbook, images)
 
     @property
     def landing(self) -> Path:
@@ -59,7 +60,8 @@ def get_settings(home: Path | None = None) -> Settings:
     """Read the settings afresh each call, so a test that changes the environment is obeyed."""
     home = home or Path(os.environ.get(f"{ENV_PREFIX}HOME", PROJECT_ROOT / "var"))
     real = os.environ.get(f"{ENV_PREFIX}REAL_DATA_DIR", PROJECT_ROOT.parent / "shared/data/real")
-    return Settings(home=home.resolve(), real_data_dir=Path(real).resolve())
+    pack_days = int(os.environ.get(f"{ENV_PREFIX}PACK_DAYS", Settings.pack_days))
+    return Settings(home=home.resolve(), real_data_dir=Path(real).resolve(), pack_days=pack_days)
 
 
 def checked_key(key: str) -> bytes:

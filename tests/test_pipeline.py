@@ -8,6 +8,7 @@ import csv
 import json
 import re
 import shutil
+import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -17,7 +18,9 @@ import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
+import pypdfium2 as pdfium
 import pytest
+from browser import open_page
 from conftest import use_home
 from statsmodels.stats.proportion import proportion_confint
 
@@ -474,7 +477,7 @@ def test_a_report_draws_the_distribution_and_a_window_lists_the_peers_once(built
     the peer group, drawn once, under the publication's codes."""
     folder = built["home"] / "published" / "community_indicators" / "2024-05" / "v1"
     report = (folder / "organisations" / "ZAY.html").read_text()
-    assert report.count("<svg") == 12  # one per community metric
+    assert report.count("<svg") == 2 * 12  # a strip and a trend per community metric
     assert not re.search(r"P[0-9A-F]{6}", report)
     assert 'href="../distributions/community_provider.html#CI_DNA_RATE-all-2024-05"' in report
     page = (folder / "distributions" / "community_provider.html").read_text()
@@ -496,8 +499,8 @@ def test_published_intervals_and_significance_equal_statsmodels(built):
     lower, upper = proportion_confint(
         four_hours["numerator"], four_hours["denominator"], alpha=0.05, method="wilson"
     )
-    assert four_hours["interval_lower"] == pytest.approx(lower * 100)
-    assert four_hours["interval_upper"] == pytest.approx(upper * 100)
+    assert four_hours["interval_lower"] == pytest.approx(lower * 100, abs=0.005)  # 2 decimals
+    assert four_hours["interval_upper"] == pytest.approx(upper * 100, abs=0.005)
     national = four_hours["national_value"]
     expected = (
         "better" if lower * 100 > national else "worse" if upper * 100 < national else "similar"
@@ -561,6 +564,171 @@ def test_a_report_groups_its_metrics_by_domain(built):
     headings = re.findall(r'<h2 class="domain">([^<]+)</h2>', report)
     domains = sorted(community["domain"].unique())
     assert headings == [d.replace("_", " ").capitalize() for d in domains]
-    names = re.findall(r"<h2>([^<(,]+?)(?: \([^)]*\))?, 2024-05</h2>", report)
+    names = re.findall(r"<h3>([^<(,]+?)(?: \([^)]*\))?</h3>", report)
     by_domain = community.sort_values(["domain", "metric_code"])["metric_name"].tolist()
     assert names == by_domain
+
+
+@pytest.fixture(scope="module")
+def packed(built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """May 2024's community window published again with packs, into a folder of its own."""
+    published = tmp_path_factory.mktemp("packed")
+    settings = Settings(home=built["home"], real_data_dir=built["home"])
+    key = b"a key only these peer codes are made with"
+    with duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
+        folder = publish_window(
+            warehouse, published, window("community_indicators", "2024-05-01"), key, packs=True
+        )
+    assert folder is not None
+    return folder
+
+
+def test_a_report_opens_with_a_one_page_summary_of_every_metric(built):
+    """The summary table comes first: one row per community metric, each with its value, the
+    quartile read in words, significance against national and the SPC reading; then each metric
+    with its reading, strip, trend, definition (the catalogue's own words) and a methods footer."""
+    catalogue = pd.read_csv(CATALOGUE)
+    community = catalogue[catalogue["collection"] == "community_indicators"]
+    folder = built["home"] / "published" / "community_indicators" / "2024-05" / "v1"
+    report = (folder / "organisations" / "ZAY.html").read_text()
+    summary = report[report.index('<table class="summary">') : report.index("</table>")]
+    assert summary.count("<tr>") == len(community) + 1  # a header and a row per metric
+    for definition in community["numerator_definition"]:
+        assert definition in report
+    assert report.index('class="summary-page"') < report.index('<h2 class="domain">')
+    assert 'id="methods"' in report and "Making Data Count" in report
+    assert "too few months" in summary  # four months of history: no SPC reading yet
+
+
+def test_the_csv_extract_is_rounded_and_names_the_organisation(built):
+    """Two decimals at most, the unit and the organisation's name on every row."""
+    register = pd.read_csv(built["home"] / "landing" / "reference" / "organisations.csv")
+    folder = built["home"] / "published" / "community_indicators" / "2024-05" / "v1"
+    text = (folder / "organisations" / "ZAY.csv").read_text()
+    assert not re.search(r"\d\.\d{3,}", text)
+    rows = pd.read_csv(folder / "organisations" / "ZAY.csv")
+    name = register.set_index("organisation_code").loc["ZAY", "organisation_name"]
+    assert (rows["organisation_name"] == name).all()
+    assert set(rows["unit"]) <= {"percent", "rate_per_1000", "rate_per_10000", "days"}
+
+
+def test_the_parquet_extract_has_nulls_where_the_csv_has_a_mask(built):
+    folder = built["home"] / "published" / "community_indicators" / "2024-05" / "v1"
+    for csv_path in sorted((folder / "organisations").glob("*.csv")):
+        shown = pd.read_csv(csv_path, dtype=str)
+        typed = pd.read_parquet(csv_path.with_suffix(".parquet"))
+        assert len(typed) == len(shown)
+        masked = shown["value"] == "*"
+        assert typed.loc[masked.to_numpy(), "value"].isna().all()
+        assert typed.loc[masked.to_numpy(), "suppressed"].str.contains("value").all()
+        assert typed["value"].dtype.kind == "f"
+
+
+def test_funnel_positions_equal_limits_computed_by_hand(built):
+    """Every published A&E 4-hour row: its position against p -/+ z sqrt(p(1-p)/n) around the
+    national proportion, for z 1.96 and 3.09."""
+    folder = built["home"] / "published" / "nhse_ae" / "2024-06" / "v1" / "organisations"
+    rows = pd.concat(pd.read_csv(p) for p in folder.glob("*.csv"))
+    rows = rows[rows["metric_code"] == "AE_4HR_ALL"]
+    p, n = rows["national_value"] / 100, rows["denominator"]
+    value = rows["numerator"] / n
+    expected = []
+    for v, centre, size in zip(value, p, n, strict=True):
+        inner, outer = (z * np.sqrt(centre * (1 - centre) / size) for z in (1.96, 3.09))
+        side = "above" if v > centre else "below"
+        distance = abs(v - centre)
+        expected.append(
+            f"{side} 99.8%" if distance > outer else f"{side} 95%" if distance > inner else "within"
+        )
+    near = [abs(abs(v - c) - z * np.sqrt(c * (1 - c) / s)) < 1e-4 for v, c, s, z in
+            zip(value, p, n, [1.96] * len(p), strict=True)]  # fmt: skip
+    actual = rows["funnel_position"].tolist()
+    assert [a for a, e, close in zip(actual, expected, near, strict=True) if not close] == [
+        e for e, close in zip(expected, near, strict=True) if not close
+    ]
+    assert {"within", "above 99.8%", "below 99.8%"} <= set(actual)
+
+
+def test_a_pack_is_an_a4_pdf_a_deck_a_workbook_and_every_chart(packed):
+    from pptx import Presentation
+
+    organisations = packed / "organisations"
+    pdf = pdfium.PdfDocument(organisations / "ZAY.pdf")
+    assert 4 <= len(pdf) <= 8  # the summary, then two metrics to a page, then the methods
+    for page in pdf:
+        assert page.get_size() == pytest.approx((595.28, 841.89), abs=0.01)  # A4 in points
+    first = pdf[0].get_textpage().get_text_range()
+    assert "Summary" in first and "Did not attend rate" in first  # the summary is page one
+    pdf.close()
+    deck = Presentation(str(organisations / "ZAY.pptx"))
+    slides = list(deck.slides)
+    assert "Community Indicators" in slides[0].shapes.title.text
+    assert slides[1].shapes.title.text == "Summary"
+    assert any(shape.shape_type == 13 for slide in slides[2:] for shape in slide.shapes)  # pictures
+    charts = sorted((organisations / "ZAY" / "charts").iterdir())
+    assert len(charts) == 12 * 2 * 2  # a distribution and a trend per metric, as SVG and PNG
+    for chart in charts:
+        head = chart.read_bytes()[:8]
+        assert head == b"\x89PNG\r\n\x1a\n" if chart.suffix == ".png" else head.startswith(b"<svg")
+    with zipfile.ZipFile(organisations / "ZAY.xlsx") as book:
+        workbook = book.read("xl/workbook.xml").decode()
+        sheets = re.findall(r'<sheet name="([^"]+)"', workbook)
+    catalogue = pd.read_csv(CATALOGUE)
+    domains = catalogue.loc[catalogue["collection"] == "community_indicators", "domain"].unique()
+    assert sheets == [
+        "Summary",
+        *sorted(d.replace("_", " ").capitalize() for d in domains),
+        "Notes",
+    ]
+
+
+def test_no_pack_names_a_peer(built, packed):
+    """The PDF, the deck and the workbook (their XML, where the text is) name the organisation
+    and no other member, by name or code."""
+    register = pd.read_csv(built["home"] / "landing" / "reference" / "organisations.csv")
+    for own in sorted(p.stem for p in (packed / "organisations").glob("*.pdf"))[:3]:
+        pdf = pdfium.PdfDocument(packed / "organisations" / f"{own}.pdf")
+        text = "".join(page.get_textpage().get_text_range() for page in pdf)
+        pdf.close()
+        for suffix in ("pptx", "xlsx"):
+            with zipfile.ZipFile(packed / "organisations" / f"{own}.{suffix}") as archive:
+                text += "".join(
+                    archive.read(name).decode() for name in archive.namelist()
+                    if name.endswith(".xml")
+                )  # fmt: skip
+        names = register.set_index("organisation_code")["organisation_name"]
+        assert names[own].replace("&", "&amp;") in text
+        for code, name in names.items():
+            if code != own:
+                assert name.replace("&", "&amp;") not in text
+                assert not re.search(rf"\b{code}\b", text), code
+
+
+def test_the_browser_check_catches_a_console_error_and_a_missing_file(tmp_path):
+    """The check itself: a page with a script error and a missing image fails it."""
+    (tmp_path / "bad.html").write_text(
+        '<html><head><link rel="icon" href="data:,"></head><body><img src="missing.png">'
+        "<script>undefinedFunction()</script></body></html>"
+    )
+    load = open_page(tmp_path, "bad.html", "self-check")
+    assert any("undefinedFunction" in message for message in load.console)
+    assert load.failed == ["404 /missing.png"]
+
+
+@pytest.mark.parametrize(
+    ("page", "name"),
+    [
+        ("organisations/ZAY.html", "organisation-report"),
+        ("distributions/community_provider.html", "distribution"),
+        ("national_summary.html", "national-summary"),
+    ],
+)
+def test_each_report_type_opens_in_a_browser_without_errors(built, page, name):
+    """Each report type of a community window in headless chromium: no console message, no
+    request the server could not answer, and a screenshot kept in artefacts/screenshots/."""
+    folder = built["home"] / "published" / "community_indicators" / "2024-05" / "v1"
+    load = open_page(folder, page, name)
+    assert load.console == []
+    assert load.failed == []
+    assert load.requested == [f"/{page}"]  # self-contained: nothing else to fetch
+    assert load.screenshot.stat().st_size > 20_000  # a page drawn, not a blank

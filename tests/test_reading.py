@@ -5,7 +5,7 @@ import math
 import pytest
 
 from analysis.disclosure import MASK
-from assets.publications import figure, quartile_in_words
+from assets.reports import figure, quartile_in_words
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,10 @@ from analysis.statistics import (
     against_national,
     byar_interval,
     funnel_limits,
+    funnel_position,
+    poisson_funnel_limits,
     read_by_polarity,
+    spc_signals,
     wilson_interval,
     xmr,
 )
@@ -129,6 +132,7 @@ def test_a_point_on_the_mean_breaks_a_run():
 def test_xmr_flags_six_rising_points_and_not_five():
     chart = xmr([20, 18, 21, 17, 20, 21, 22, 23, 24, 19, 20, 21])  # 17 up to 24
     assert chart.trend.tolist() == [False] * 3 + [True] * 6 + [False] * 3
+    assert chart.trend_direction.tolist() == [0] * 3 + [1] * 6 + [0] * 3
     five = xmr([20, 18, 21, 19, 21, 22, 23, 24, 20, 21, 19, 20])
     assert not five.trend.any()
 
@@ -143,3 +147,67 @@ def test_xmr_flags_two_of_three_near_a_limit_on_the_same_side():
     assert chart.moving_range == pytest.approx(1.9)
     assert [i for i, flagged in enumerate(chart.near_limit) if flagged] == [12, 14]
     assert not (chart.beyond_limits | chart.shift | chart.trend).any()
+
+
+def test_poisson_funnel_limits_worked_by_hand():
+    """A target of 0.02 falls per bed day over 10,000 bed days: 200 expected, sqrt 14.142, so the
+    95% limits are (200 -/+ 1.96 x 14.142) / 10,000 = 0.017228 and 0.022772."""
+    limits = poisson_funnel_limits(0.02, 10_000)
+    assert float(limits.lower) == pytest.approx(0.017228, abs=1e-6)
+    assert float(limits.upper) == pytest.approx(0.022772, abs=1e-6)
+
+
+@pytest.mark.parametrize("expected", [400.0, 2500.0])
+def test_poisson_funnel_limits_hold_about_95_percent_of_units_on_target(expected):
+    denominator = 10_000.0
+    limits = poisson_funnel_limits(expected / denominator, denominator)
+    low, high = float(limits.lower) * denominator, float(limits.upper) * denominator
+    inside = stats.poisson.cdf(np.floor(high), expected) - stats.poisson.cdf(
+        np.ceil(low) - 1, expected
+    )
+    assert inside == pytest.approx(0.95, abs=0.01)
+
+
+def test_funnel_position_against_hand_computed_limits():
+    """Target 0.5, 100 units: 95% limits 0.5 -/+ 1.96 x 0.05 (0.402, 0.598), 99.8% limits
+    0.5 -/+ 3.09 x 0.05 (0.3455, 0.6545)."""
+    values = [0.5, 0.62, 0.7, 0.38, 0.3, np.nan]
+    positions = funnel_position(values, 0.5, 100, "wilson")
+    assert positions.tolist() == [
+        "within",
+        "above 95%",
+        "above 99.8%",
+        "below 95%",
+        "below 99.8%",
+        "",
+    ]
+
+
+def test_funnel_position_of_a_rate_uses_poisson_limits():
+    # 0.0230 is above the 95% limit 0.022772 and below the 99.8% limit 0.02437
+    assert funnel_position([0.0230, 0.0250], 0.02, 10_000, "byar").tolist() == [
+        "above 95%",
+        "above 99.8%",
+    ]
+
+
+def test_spc_signals_read_a_point_beyond_the_limits():
+    """10 and 12 alternating around a mean of 11 (and 11 at the end) signal nothing; a 25 in
+    their place is beyond the upper limit (mean 11.87, mean moving range 3.79: limit 21.9) and
+    the rest stay common cause (they still alternate about the mean)."""
+    steady = [10, 12] * 7 + [11]
+    assert spc_signals(steady).tolist() == ["common"] * 15
+    spike = steady.copy()
+    spike[7] = 25
+    assert spc_signals(spike).tolist() == ["common"] * 7 + ["higher"] + ["common"] * 7
+
+
+def test_spc_signals_read_a_falling_trend_as_lower_and_need_fifteen_points():
+    """10 and 12 alternating, then seven points falling 14 to 8: a trend of 6 or more down
+    (mean 11, mean moving range 22 / 14 = 1.571, limits 6.82 to 15.18 not crossed; no run of 7
+    on one side; 2 sigma is 2.79, so no 2 of 3 near a limit). The 14 that starts the fall is
+    read as lower too, though it rose from the 12 before it."""
+    series = [10, 12] * 4 + [14, 13, 12, 11, 10, 9, 8]
+    assert spc_signals(series).tolist() == ["common"] * 8 + ["lower"] * 7
+    assert spc_signals(series[1:]).tolist() == [""] * 14
+    assert spc_signals([*series[:-1], np.nan]).tolist() == [""] * 15
