@@ -15,16 +15,18 @@ recent windows only (`Settings.pack_days`); every window keeps its HTML, CSV and
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import pandas as pd
 import vl_convert
 import weasyprint
 from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
 from assets.extracts import write_xlsx
-from assets.reports import Section, among_peers, figure, summary_rows
+from assets.reports import PackJob, Section, among_peers, figure, summary_rows
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 SUMMARY_ROWS_PER_SLIDE = 12
@@ -32,11 +34,20 @@ KEY_CHARTS = 12
 NOTABLE = {"better", "worse", "higher", "lower"}
 
 
-def write_pack(
-    folder: Path, name: str, extract: pd.DataFrame, sections: list[Section], title: str
-) -> list[str]:
-    """The PDF, deck, workbook and chart files of one organisation's report (`name` is
-    `organisations/<ORG>`, whose `.html` is already written; `extract` its extract rows)."""
+def write_packs(jobs: list[PackJob]) -> list[str]:
+    """Every organisation's pack, on all the machine's cores (fresh processes: the caller holds
+    a warehouse connection and Dagster's threads, which a fork would copy)."""
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1:
+        return [file for job in jobs for file in write_pack(job)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [file for files in pool.map(write_pack, jobs) for file in files]
+
+
+def write_pack(job: PackJob) -> list[str]:
+    """The PDF, deck, workbook and chart files of one organisation's report."""
+    folder, name, sections, title = job.folder, job.name, job.sections, job.title
     charts = folder / name / "charts"
     charts.mkdir(parents=True)
     pngs: dict[str, bytes] = {}
@@ -48,7 +59,7 @@ def write_pack(
             (charts / f"{stem}.png").write_bytes(pngs[stem])
     weasyprint.HTML(filename=folder / f"{name}.html").write_pdf(folder / f"{name}.pdf")
     write_deck(folder / f"{name}.pptx", sections, pngs, title)
-    write_xlsx(extract, summary_rows(sections), folder / f"{name}.xlsx", title)
+    write_xlsx(job.extract, summary_rows(sections), folder / f"{name}.xlsx", title)
     files = [f"{name}/charts/{stem}.{suffix}" for stem in pngs for suffix in ("svg", "png")]
     return [*files, f"{name}.pdf", f"{name}.pptx", f"{name}.xlsx"]
 

@@ -35,6 +35,7 @@ from assets.reports import (
     SPC_MONTHS,
     TEMPLATES,
     TREND_MONTHS,
+    PackJob,
     distribution_sections,
     months_before,
     national_sections,
@@ -129,9 +130,12 @@ HISTORY_QUERY = """
     where b.collection = ? and b.peer_group = '{peer_group}'
       and b.period_start >= cast(? as date) and b.period_start < cast(? as date)
 """
+# a window's inputs: its months' files and the month before's, whose values its reports show as
+# the previous value and the change from it (a revised May republishes June too)
 INPUTS_QUERY = """
     select distinct source_file, source_sha256 from marts.fct_metric_value
-    where collection = ? and period_start >= cast(? as date) and period_start < cast(? as date)
+    where collection = ?
+      and period_start >= cast(? as date) - interval 1 month and period_start < cast(? as date)
     order by source_file
 """
 
@@ -386,6 +390,7 @@ def _write_outputs(
     for row in rows.to_dict("records"):
         records.setdefault(row["organisation_code"], []).append(row)
     template = TEMPLATES.get_template("organisation_report.html.j2")
+    pack_jobs: list[PackJob] = []
     for code, own in extract.groupby("organisation_code", sort=True):
         first = records[code][0]
         group = str(first["peer_group_value"])
@@ -410,9 +415,11 @@ def _write_outputs(
         typed.loc[own.index].to_parquet(folder / f"{name}.parquet", index=False)
         files += [f"{name}.{suffix}" for suffix in ("html", "csv", "parquet")]
         if packs:
-            from assets.packs import write_pack  # WeasyPrint and python-pptx: only when needed
+            pack_jobs.append(PackJob(folder, name, own, sections, title))
+    if pack_jobs:
+        from assets.packs import write_packs  # WeasyPrint and python-pptx: only when needed
 
-            files += write_pack(folder, name, own, sections, title)
+        files += write_packs(pack_jobs)
     return files
 
 

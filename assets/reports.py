@@ -265,6 +265,18 @@ def _label(row: dict) -> str:
 Series = dict[tuple[str, str, str], dict[str, dict]]  # (metric, line, organisation) -> month -> row
 
 
+@dataclass(frozen=True)
+class PackJob:
+    """One organisation's pack: `name` is `organisations/<ORG>` under `folder`, whose `.html` is
+    already written; `extract` its extract rows."""
+
+    folder: Path
+    name: str
+    extract: pd.DataFrame
+    sections: list[Section]
+    title: str
+
+
 def series_index(trends: pd.DataFrame) -> Series:
     """Each organisation's monthly rows, looked up by metric, service line and organisation."""
     index: Series = {}

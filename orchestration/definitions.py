@@ -7,6 +7,7 @@ from assets import dbt, indicators, national, operational, publications, referen
 from orchestration.jobs import build_jobs
 from orchestration.resources import peerbench_resources
 from orchestration.schedules import freshness_schedule, publication_schedules
+from orchestration.sensors import build_landing_sensor
 
 
 def build_definitions() -> dg.Definitions:
@@ -20,11 +21,13 @@ def build_definitions() -> dg.Definitions:
         publications.defs,
     )
     assets = [a for a in modules.assets or [] if isinstance(a, dg.AssetsDefinition)]
+    jobs = build_jobs(assets)
     return dg.Definitions.merge(
         modules,
         dg.Definitions(
-            jobs=build_jobs(assets),
+            jobs=jobs,
             schedules=[*publication_schedules, freshness_schedule],
+            sensors=[build_landing_sensor(jobs)],
             resources=peerbench_resources(),
         ),
     )

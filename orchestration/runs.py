@@ -156,6 +156,12 @@ def mart_window(settings: Settings, plan: RefreshPlan, *, full: bool) -> tuple[s
     return min(w[0] for w in windows), max(w[1] for w in windows)
 
 
+def owed_window(settings: Settings) -> tuple[str, str] | None:
+    """The window of a build that has not yet succeeded, if any."""
+    pending = _read_record(settings).get("pending")
+    return (pending[0], pending[1]) if pending else None
+
+
 def record_mart_pending(settings: Settings, window: tuple[str, str]) -> None:
     """Before the build: the window stays owed until a build covering it succeeds."""
     record = _read_record(settings)

@@ -215,6 +215,7 @@ def _state(
     version = versions[-1].name
     manifest = json.loads((versions[-1] / "manifest.json").read_text())
     recorded = {(i["source_file"], i["source_sha256"]) for i in manifest["inputs"]}
+    lake = lake | _previous_lake_records(home, collection, window_)
     current = {
         "lake": {(file, sha256) for file, status, sha256 in lake if status == "accepted"},
         "mart": _publication_inputs(home, collection, window_),
@@ -230,6 +231,19 @@ def _state(
         return f"published {version}"
     notes.append(f"stale: the inputs of {version} changed " + " and ".join(changes))
     return f"stale {version}"
+
+
+def _previous_lake_records(
+    home: _Home, collection: Collection, window_: Window
+) -> set[tuple[str, ...]]:
+    """The lake's records of the partition before the window's: a publication's inputs include
+    the month before (its reports show the previous value)."""
+    partitions = collection.partitions_def
+    start = partitions.time_window_for_partition_key(window_.partition_key).start
+    previous = partitions.get_prev_partition_window(start)
+    if previous is None:
+        return set()
+    return _lake_records(home, collection, collection.period_label(f"{previous.start:%Y-%m-%d}"))
 
 
 def _publication_inputs(home: _Home, collection: Collection, window_: Window) -> Inputs:

@@ -42,7 +42,10 @@ def graph_summary(defs: dg.Definitions) -> dict:
         schedule.name: [schedule.cron_schedule, schedule.job_name]
         for schedule in defs.schedules or []
     }
-    return {"assets": assets, "jobs": jobs, "schedules": schedules}
+    sensors = {
+        sensor.name: sorted(job.name for job in sensor.jobs) for sensor in defs.sensors or []
+    }
+    return {"assets": assets, "jobs": jobs, "schedules": schedules, "sensors": sensors}
 
 
 def test_definitions_load(home):

@@ -247,10 +247,13 @@ def _versions(home: Path) -> dict[str, list[str]]:
 
 
 def test_a_late_return_after_publication_is_published_as_the_next_version(runs):
+    """May's late return republishes May, and June, whose reports show May as the previous
+    value and the change from it; nothing else changes."""
     home, organisation = runs["home"], runs["organisation"]
     versions = _versions(home)
     assert versions.pop("community_indicators/2024-05") == ["v1", "v2"]
-    assert set(map(tuple, versions.values())) == {("v1",)}  # nothing else changed
+    assert versions.pop("community_indicators/2024-06") == ["v1", "v2"]
+    assert set(map(tuple, versions.values())) == {("v1",)}
     may = home / "published" / "community_indicators" / "2024-05"
     manifest = json.loads((may / "v2" / "manifest.json").read_text())
     superseded = sorted(
@@ -281,3 +284,62 @@ def test_publications_are_readable_by_others_and_leave_no_staging(runs):
         mode = path.stat().st_mode & 0o777
         assert mode == (0o755 if path.is_dir() else 0o644) or path.name == ".lock", path
         assert not path.name.startswith(".v"), path
+
+
+def test_the_landing_sensor_loads_a_late_return_and_republishes_its_windows(runs, tmp_path):
+    """In a copy of the published home, a late June return: the sensor's ticks run the lake job
+    over June, then one dbt build over June (which also moves July's change from June), then
+    publish June and July again as the next version, and then find nothing to do."""
+    from orchestration.definitions import defs
+    from orchestration.runs import run_job
+    from orchestration.sensors import LANDING_SENSOR
+
+    home = tmp_path / "home"
+    shutil.copytree(runs["home"], home)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEERBENCH_HOME", str(home))
+        patch.setenv("DAGSTER_HOME", str(home / "dagster"))
+        patch.setenv("PEERBENCH_PSEUDONYM_KEY", "a key for the copied home only")
+        _resubmit(home, runs["organisation"], "2024-06")
+        sensor = defs.resolve_sensor_def(LANDING_SENSOR)
+        started: list[tuple[str, str]] = []
+        with dg.DagsterInstance.get() as instance:
+            for _ in range(6):
+                with dg.build_sensor_context(
+                    instance=instance,
+                    repository_def=defs.get_repository_def(),
+                    resources=dict(defs.resources or {}),
+                ) as context:
+                    result = sensor.evaluate_tick(context)
+                if not result.run_requests:
+                    break
+                for request in result.run_requests:
+                    outcome = run_job(
+                        defs, request.job_name, instance, partition_key=request.partition_key,
+                        tags=request.tags, run_config=request.run_config,
+                    )  # fmt: skip
+                    assert outcome.success, outcome
+                    started.append((request.job_name, outcome.partitions))
+            mart_runs = instance.get_runs(
+                filters=dg.RunsFilter(job_name="mart_refresh_job"), limit=1
+            )
+    assert started[0] == ("monthly_from_2020_04_refresh_job", "2024-06-01...2024-06-01")
+    assert started[1] == ("mart_refresh_job", "-")
+    assert sorted(started[2:]) == [
+        ("publish_community_indicators_job", "2024-06-01"),
+        ("publish_community_indicators_job", "2024-07-01"),
+    ]
+    assert "up to date" in (result.skip_message or "")
+    versions = _versions(home)
+    assert versions["community_indicators/2024-06"] == ["v1", "v2", "v3"]
+    assert versions["community_indicators/2024-07"] == ["v1", "v2"]
+    june = json.loads(
+        (home / "published" / "community_indicators" / "2024-06" / "v3" / "manifest.json")
+        .read_text()
+    )  # fmt: skip
+    assert june["replaces"] == "v2"
+    assert june["reason"]["added"] == [
+        f"community_indicators/2024-06/{runs['organisation']}_20240915T0900.csv"
+    ]
+    config = mart_runs[0].run_config["ops"]["mart_dbt_models"]["config"]
+    assert (config["min_date"], config["max_date"]) == ("2024-06-01", "2024-07-01")

@@ -307,8 +307,12 @@ def test_a_resubmission_after_publication_makes_the_window_stale(built):
         "and in the mart (1 file(s) new, 1 gone)"
     )
     assert f"{a} (2024-08-01)" in _detail(details, "late")  # the correction counts, and is late
-    july, _ = _window(built["stale"], "community_indicators", "2024-07")
-    assert july["state"] == "published v1"  # only the window whose inputs changed
+    july, details = _window(built["stale"], "community_indicators", "2024-07")
+    assert july["state"] == "stale v1"  # its reports show June as the previous value
+    assert _detail(details, "stale") == _detail(_window(built["stale"], "community_indicators",
+                                                        "2024-06")[1], "stale")  # fmt: skip
+    august, _ = _window(built["stale"], "community_indicators", "2024-08")
+    assert august["state"] != "stale v1"  # nothing of August's or July's changed
 
 
 def test_the_latest_windows_by_default_and_every_one_with_all(built):
