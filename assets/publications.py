@@ -335,6 +335,50 @@ def publish_window(
     return target
 
 
+def add_packs(
+    warehouse: duckdb.DuckDBPyConnection, published: Path, window_: Window, key: bytes
+) -> Path:
+    """Packs for the latest version of a window published without them (history; see
+    `packs_due`): the version's pages are rendered again from the same inputs, with the same
+    peer codes, and only the pack files are added beside them, listed in its manifest. Refused
+    when the window is unpublished, or stale (its inputs changed: publish v<N+1> first)."""
+    data = read_window(warehouse, window_)
+    folder = window_folder(published, window_)
+    name = f"{window_.collection} {window_.period_label}"
+    with window_lock(folder):
+        _clear_staging(folder)
+        versions = published_versions(published, window_)
+        if not versions:
+            raise ValueError(f"{name} is not published: run `peerbench publish` first")
+        latest = versions[-1]
+        manifest = json.loads((latest / "manifest.json").read_text())
+        if manifest["input_digest"] != _input_digest(data.inputs, catalogue_sha256()):
+            raise ValueError(
+                f"{name} {latest.name} is stale (its inputs changed since it was published): "
+                f"run `peerbench publish` for v{len(versions) + 1} first"
+            )
+        if any(file.endswith(".pdf") for file in manifest["files"]):
+            return latest
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=f".{latest.name}-packs-"))
+        try:
+            publication = f"{window_.collection}/{window_.period_label}/{latest.name}"
+            files = _write_outputs(
+                staging, data, window_, key, publication, manifest["version"], packs=True
+            )
+            added = sorted(set(files) - set(manifest["files"]))
+            for file in added:
+                (latest / file).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / file, latest / file)
+            manifest["files"] = sorted({*manifest["files"], *added})
+            manifest["packs_added_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+            os.replace(staging / "manifest.json", latest / "manifest.json")
+            _make_readable(latest)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return latest
+
+
 def _write_outputs(
     folder: Path,
     data: WindowData,

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from contracts.validation import mask_identifiers
-from orchestration.settings import PSEUDONYM_KEY_ENV, Settings, get_settings
+from orchestration.settings import PSEUDONYM_KEY_ENV, Settings, get_settings, pseudonym_key
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -78,7 +78,6 @@ def check_settings(settings: Settings, *, needs_key: bool = True) -> None:
     """Everything a writing command needs, checked before it writes anything: the key, a home it
     can write to, and the dbt manifest Dagster loads."""
     from orchestration.resources import dbt_project
-    from orchestration.settings import pseudonym_key
 
     if needs_key:
         pseudonym_key()
@@ -161,6 +160,39 @@ def publish(args: argparse.Namespace) -> int:
     if not outcomes:
         print("no window is due: every closed window with data is published")
     return _report(outcomes)
+
+
+def pack(args: argparse.Namespace) -> int:
+    """Packs (PDF, deck, workbook, chart images) for a published window that has none: history
+    is published without them (each costs about a second per organisation)."""
+    settings = get_settings()
+    _use_local_key(settings, create=False)
+    check_settings(settings)
+    import duckdb
+
+    from assets.publications import add_packs
+    from orchestration.calendar import window
+    from orchestration.collections import COLLECTIONS
+    from orchestration.registry import partition_key_of
+
+    collection = COLLECTIONS[args.collection]
+    try:
+        partition_key = partition_key_of(collection.source, args.period)
+        window_ = window(collection.code, partition_key)
+    except (ValueError, KeyError) as error:
+        print(f"error: {args.period!r} is not a {collection.code} period ({error})")
+        return 2
+    if window_.period_label != args.period or not settings.warehouse.exists():
+        print(f"error: no {collection.code} window {args.period!r} in {settings.home}")
+        return 2
+    with duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
+        try:
+            folder = add_packs(warehouse, settings.published, window_, pseudonym_key())
+        except ValueError as error:
+            print(f"error: {error}")
+            return 1
+    print(f"packs in {folder}")
+    return 0
 
 
 def status(args: argparse.Namespace) -> int:
@@ -246,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--as-of", type=date_argument, help="evaluate the schedules at this date (YYYY-MM-DD)"
         )
+    sub = command("pack", pack, "add packs (PDF, deck, workbook, charts) to a published window")
+    sub.add_argument("collection", type=collection_argument)
+    sub.add_argument("period", help="the window's period: YYYY-MM, or YYYY-YY-Qn for MHLDA")
     sub = command("status", status, "windows, missing and late submitters, quarantined files")
     sub.add_argument("--collection", type=collection_argument, help="one collection only")
     sub.add_argument(

@@ -570,16 +570,19 @@ def test_a_report_groups_its_metrics_by_domain(built):
 
 
 @pytest.fixture(scope="module")
-def packed(built, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """May 2024's community window published again with packs, into a folder of its own."""
-    published = tmp_path_factory.mktemp("packed")
-    settings = Settings(home=built["home"], real_data_dir=built["home"])
-    key = b"a key only these peer codes are made with"
-    with duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
-        folder = publish_window(
-            warehouse, published, window("community_indicators", "2024-05-01"), key, packs=True
-        )
-    assert folder is not None
+def packed(built) -> Path:
+    """May 2024's community window was published without packs (history): `peerbench pack`
+    adds them to its v1, in a later session (another key: packs show no peer codes)."""
+    folder = built["home"] / "published" / "community_indicators" / "2024-05" / "v1"
+    before = {p.name: p.read_bytes() for p in (folder / "organisations").glob("*.html")}
+    assert not list(folder.rglob("*.pdf"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEERBENCH_HOME", str(built["home"]))
+        patch.setenv("PEERBENCH_PSEUDONYM_KEY", "the key of a later session, not the publisher")
+        assert main(["pack", "community_indicators", "2024-05"]) == 0
+        assert main(["pack", "community_indicators", "2024-07"]) == 1  # not published
+    after = {p.name: p.read_bytes() for p in (folder / "organisations").glob("*.html")}
+    assert after == before  # the pages stay as published
     return folder
 
 
@@ -622,6 +625,9 @@ def test_the_parquet_extract_has_nulls_where_the_csv_has_a_mask(built):
         assert typed.loc[masked.to_numpy(), "value"].isna().all()
         assert typed.loc[masked.to_numpy(), "suppressed"].str.contains("value").all()
         assert typed["value"].dtype.kind == "f"
+        for column in ("numerator", "denominator"):  # no small count escapes through Parquet
+            counts = typed[column].dropna()
+            assert (counts % 5 == 0).all(), (csv_path.name, column)
 
 
 def test_funnel_positions_equal_limits_computed_by_hand(built):
@@ -660,6 +666,11 @@ def test_a_pack_is_an_a4_pdf_a_deck_a_workbook_and_every_chart(packed):
     first = pdf[0].get_textpage().get_text_range()
     assert "Summary" in first and "Did not attend rate" in first  # the summary is page one
     pdf.close()
+    extract = pd.read_csv(organisations / "ZAY.csv", dtype=str).set_index("metric_code")
+    for metric in ("CI_DNA_RATE", "CI_WAIT_18WK"):  # the PDF shows the published figures
+        assert extract.loc[metric, "value"] in first.replace("\r\n", " ")
+    manifest = json.loads((packed / "manifest.json").read_text())
+    assert "organisations/ZAY.pdf" in manifest["files"] and manifest["packs_added_at"]
     deck = Presentation(str(organisations / "ZAY.pptx"))
     slides = list(deck.slides)
     assert "Community Indicators" in slides[0].shapes.title.text
