@@ -535,7 +535,8 @@ def _build_publication_asset(collection: Collection) -> dg.AssetsDefinition:
                     )
                 else:
                     published[partition_key] = str(folder.relative_to(settings.home))
-                    context.log.info(f"published {folder}")
+                    context.log.debug(f"published {folder}")
+        context.log.info(f"published {len(published)} {collection.code} window(s)")
         return dg.MaterializeResult(
             metadata={"windows": len(published), "folders": dg.MetadataValue.json(published)}
         )

@@ -98,6 +98,7 @@ TEMPLATES = jinja2.Environment(
 TEMPLATES.filters["figure"] = lambda value: markupsafe.Markup(figure(value))
 TEMPLATES.filters["words"] = lambda value: str(value).replace("_", " ")
 TEMPLATES.filters["month_name"] = month_name
+TEMPLATES.filters["first_lower"] = lambda text: str(text)[:1].lower() + str(text)[1:]
 TEMPLATES.filters["css_string"] = lambda text: markupsafe.Markup(css_string(text))
 TEMPLATES.tests["missing"] = lambda value: value is None or bool(pd.isna(value))
 TEMPLATES.globals["quartile_in_words"] = quartile_in_words
