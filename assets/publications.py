@@ -281,13 +281,12 @@ def publish_window(
     published: Path,
     window_: Window,
     key: bytes,
-    packs: bool = False,
 ) -> Path | None:
     """Publish one window; return its version folder, or None when the mart has nothing for it.
 
     Unchanged inputs leave the latest version as it is; changed ones make the next version,
-    whose manifest names the version it replaces and why. With `packs`, each organisation also
-    gets its board pack (PDF, deck, chart files)."""
+    whose manifest names the version it replaces and why. Packs are added after, by
+    `add_packs`, so the pages and extracts are visible first."""
     data = read_window(warehouse, window_)
     benchmarks, inputs = data.benchmarks, data.inputs
     if benchmarks.empty:
@@ -311,7 +310,7 @@ def publish_window(
         try:
             publication = f"{window_.collection}/{window_.period_label}/{target.name}"
             version_ = int(target.name[1:])
-            files = _write_outputs(staging, data, window_, key, publication, version_, packs)
+            files = _write_outputs(staging, data, window_, key, publication, version_, packs=False)
             manifest = {
                 "collection": window_.collection,
                 "period": window_.period_label,
@@ -522,20 +521,20 @@ def _build_publication_asset(collection: Collection) -> dg.AssetsDefinition:
         with warehouse.get_connection() as connection:
             for partition_key in context.partition_keys:
                 window_ = window(collection.code, partition_key)
-                folder = publish_window(
-                    connection,
-                    settings.published,
-                    window_,
-                    pseudonym_key.value(),
-                    packs=packs_due(window_, date.today(), settings),
-                )
+                key = pseudonym_key.value()
+                folder = publish_window(connection, settings.published, window_, key)
                 if folder is None:
                     context.log.warning(
                         f"nothing in the mart for {collection.code} {partition_key}"
                     )
-                else:
-                    published[partition_key] = str(folder.relative_to(settings.home))
-                    context.log.debug(f"published {folder}")
+                    continue
+                published[partition_key] = str(folder.relative_to(settings.home))
+                context.log.debug(f"published {folder}")
+                # the pages and extracts are visible first; packs (minutes at national scale)
+                # are added to the same version after
+                if packs_due(window_, date.today(), settings):
+                    add_packs(connection, settings.published, window_, key)
+                    context.log.info(f"packs added to {folder}")
         context.log.info(f"published {len(published)} {collection.code} window(s)")
         return dg.MaterializeResult(
             metadata={"windows": len(published), "folders": dg.MetadataValue.json(published)}
