@@ -16,6 +16,15 @@ import xlsxwriter
 
 from analysis.disclosure import MASK
 
+PEER_STATISTICS = [
+    "peer_n",
+    "peer_mean",
+    "peer_min",
+    "peer_lower_quartile",
+    "peer_median",
+    "peer_upper_quartile",
+    "peer_max",
+]
 EXTRACT_COLUMNS = [
     "organisation_code",
     "organisation_name",
@@ -35,13 +44,7 @@ EXTRACT_COLUMNS = [
     "national_value",
     "against_national",
     "funnel_position",
-    "peer_n",
-    "peer_mean",
-    "peer_min",
-    "peer_lower_quartile",
-    "peer_median",
-    "peer_upper_quartile",
-    "peer_max",
+    *PEER_STATISTICS,
     "peer_rank",
     "peer_percentile",
     "quartile_band",

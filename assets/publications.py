@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from analysis.disclosure import disclose
-from assets.extracts import extract_rows, parquet_rows
+from assets.extracts import PEER_STATISTICS, extract_rows, parquet_rows
 from assets.pseudonymisation import pseudonymise
 from assets.reports import (
     SERIES_KEYS,
@@ -72,15 +72,6 @@ DERIVED = {
     "previous_value": PREVIOUS_COUNTS,
     "change_from_previous": COUNTS + PREVIOUS_COUNTS,
 }
-PEER_STATISTICS = [
-    "peer_n",
-    "peer_mean",
-    "peer_min",
-    "peer_lower_quartile",
-    "peer_median",
-    "peer_upper_quartile",
-    "peer_max",
-]
 NATIONAL_COLUMNS = [
     "metric_code",
     "metric_name",
