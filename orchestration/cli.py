@@ -195,6 +195,35 @@ def pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def fetch(args: argparse.Namespace) -> int:
+    """Download a national source's published files into landing/, then `peerbench refresh`."""
+    from orchestration.fetch import FetchError, latest_expected, months_between
+    from orchestration.fetch import fetch as fetch_file
+    from orchestration.registry import SOURCES
+
+    settings = get_settings()
+    source = SOURCES[args.source]
+    last = args.to or args.period or latest_expected(source, date.today())
+    periods = months_between(args.period or last, last)
+    if not periods:
+        print(f"error: --to {last} is before {args.period}")
+        return 2
+    failed = 0
+    for period in periods:
+        try:
+            got = fetch_file(source, period, settings, force=args.force)
+        except FetchError as error:
+            print(f"error: {error}")
+            failed += 1
+            continue
+        how = "from cache" if got.from_cache else "downloaded"
+        what = "landed" if got.changed else "unchanged"
+        print(f"{what:9} {got.landed} ({got.bytes:,} bytes, sha256 {got.sha256[:16]}, {how})")
+    if len(periods) > failed:
+        print("load them and rebuild the mart: peerbench refresh")
+    return 1 if failed else 0
+
+
 def status(args: argparse.Namespace) -> int:
     """Each collection's windows (open, closed, published, stale), missing and late submitters,
     quarantined and unrecognised files. Reads only: no key, no Dagster instance, no writes."""
@@ -281,6 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("pack", pack, "add packs (PDF, deck, workbook, charts) to a published window")
     sub.add_argument("collection", type=collection_argument)
     sub.add_argument("period", help="the window's period: YYYY-MM, or YYYY-YY-Qn for MHLDA")
+    sub = command("fetch", fetch, "download a national source's published files into landing/")
+    sub.add_argument("source", type=published_source_argument)
+    sub.add_argument(
+        "--period", type=month_argument, help="the month (YYYY-MM), or the first of a range"
+    )
+    sub.add_argument("--to", type=month_argument, help="the last month of a range (YYYY-MM)")
+    sub.add_argument("--force", action="store_true", help="download again, cache or not")
     sub = command("status", status, "windows, missing and late submitters, quarantined files")
     sub.add_argument("--collection", type=collection_argument, help="one collection only")
     sub.add_argument(
@@ -314,6 +350,17 @@ def collection_argument(text: str) -> str:
     if text not in COLLECTIONS:
         known = ", ".join(COLLECTIONS)
         raise argparse.ArgumentTypeError(f"{text!r} is not a collection ({known})")
+    return text
+
+
+def published_source_argument(text: str) -> str:
+    from orchestration.registry import SOURCES
+
+    published = [name for name, source in SOURCES.items() if source.publication]
+    if text not in published:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a source with a publisher ({', '.join(published)})"
+        )
     return text
 
 

@@ -36,6 +36,30 @@ QUARTER = r"(?P<period>\d{4}-\d{2}-Q[1-4])"
 STAMP_FORMAT = "%Y%m%dT%H%M"
 
 
+OGL = "Open Government Licence v3.0"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Where a publisher releases a source's file for a period, for `peerbench fetch`.
+
+    `url` is a template of the file's URL, or, when `link` is set, of the index page that lists
+    it, `link` being the pattern of the file's name there (a regular expression; templates are
+    `str.format` strings, so a regex's own braces are doubled). Template fields: period, year, yy,
+    month, month_name, MONTH_NAME, mon, financial_year, and published_year / published_month (of
+    the publication day in the collection's calendar). An archive's member matching
+    `archive_member` is landed."""
+
+    publisher: str
+    dataset: str
+    folder: str  # the landing folder its files go to
+    url: str
+    link: str = ""
+    archive_member: str = ""
+    licence: str = OGL
+    format: str = "csv"
+
+
 @dataclass(frozen=True)
 class Source:
     """One landing format and the lake dataset it feeds."""
@@ -50,6 +74,7 @@ class Source:
     submitters: tuple[str, ...] = ()  # organisation types that may submit; () for publishers
     service_lines: bool = False
     first_month: str = ""  # the first month it has data for: its partitions start there
+    publication: Publication | None = None  # national data: where `peerbench fetch` finds it
 
     @property
     def partitions_def(self) -> dg.TimeWindowPartitionsDefinition | None:
@@ -152,6 +177,7 @@ def partition_key_of(source: Source, period: str) -> str:
     return f"{period}-01"
 
 
+NHSE_STATISTICS = "https://www.england.nhs.uk/statistics/statistical-work-areas"
 AE_MONTH = r"(?P<month_name>" + "|".join(MONTH_NAMES) + r")"
 SOURCES: dict[str, Source] = {
     source.name: source
@@ -202,6 +228,14 @@ SOURCES: dict[str, Source] = {
             ),
             contract=ae_monthly_contract,
             collection="nhse_ae",
+            publication=Publication(
+                publisher="NHS England",
+                dataset="A&E Attendances and Emergency Admissions",
+                folder="nhse_ae",
+                url=f"{NHSE_STATISTICS}/ae-waiting-times-and-activity/"
+                "ae-attendances-and-emergency-admissions-{financial_year}/",
+                link=r"Monthly-AE-{month_name}-{year}(-revised)?\.csv",
+            ),
         ),
         Source(
             name="epr_contacts",

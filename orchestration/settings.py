@@ -25,6 +25,9 @@ class Settings:
     home: Path
     real_data_dir: Path
     pack_days: int = 31  # windows closed this recently get packs (PDF, deck, workbook, images)
+    fetch_mirror: str | None = None  # replaces the scheme and host of publishers' URLs
+    fetch_timeout: float = 30.0  # seconds a download may wait for the connection or a read
+    fetch_attempts: int = 3  # tries per URL on timeouts, dropped connections and 5xx
 
     @property
     def landing(self) -> Path:
@@ -61,7 +64,14 @@ def get_settings(home: Path | None = None) -> Settings:
     home = home or Path(os.environ.get(f"{ENV_PREFIX}HOME", PROJECT_ROOT / "var"))
     real = os.environ.get(f"{ENV_PREFIX}REAL_DATA_DIR", PROJECT_ROOT.parent / "shared/data/real")
     pack_days = int(os.environ.get(f"{ENV_PREFIX}PACK_DAYS", Settings.pack_days))
-    return Settings(home=home.resolve(), real_data_dir=Path(real).resolve(), pack_days=pack_days)
+    return Settings(
+        home=home.resolve(),
+        real_data_dir=Path(real).resolve(),
+        pack_days=pack_days,
+        fetch_mirror=os.environ.get(f"{ENV_PREFIX}FETCH_MIRROR") or None,
+        fetch_timeout=float(os.environ.get(f"{ENV_PREFIX}FETCH_TIMEOUT", Settings.fetch_timeout)),
+        fetch_attempts=int(os.environ.get(f"{ENV_PREFIX}FETCH_ATTEMPTS", Settings.fetch_attempts)),
+    )
 
 
 def checked_key(key: str) -> bytes:
