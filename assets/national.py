@@ -1,33 +1,44 @@
-"""National open data: NHS England's monthly A&E Attendances and Emergency Admissions.
+"""National open data: NHS England's monthly A&E Attendances and Emergency Admissions, and
+Referral to Treatment (RTT) waiting times.
 
 Landing layout, flat, files named as NHS England publishes them:
 `landing/nhse_ae/Monthly-AE-<Month>-<YYYY>.csv`, `...-revised.csv` when NHS England revises a
 month, and the `-1`, `-1-1` suffixes a browser adds to repeated downloads. A revision replaces the
 earlier release of the same month (a whole new file, not a patch): of the month's accepted files,
-the revised one counts, else the newest; the others are recorded as superseded.
+the revised one counts, else the newest; the others are recorded as superseded. RTT's full CSV
+extract lands as `landing/nhse_rtt/<YYYYMMDD>-RTT-<Month>-<YYYY>-full-extract.csv` (the name inside
+NHS England's zip; `peerbench fetch nhse_rtt_pathways` unpacks it), with the same revision rule.
+Both are read by DuckDB straight from the CSV: RTT's 82 MB month never passes through pandas.
 """
 
 import dagster as dg
 
 from assets.lake import build_lake_asset
-from contracts.ae_monthly import COUNT_COLUMNS, TEXT_COLUMNS
+from contracts import ae_monthly, rtt
 from orchestration.registry import SOURCES, Source
 
 
-def ae_select(source: Source, period: str) -> str:
-    """The published columns under snake_case names, the period as 'YYYY-MM', and lineage."""
-    renamed = [
-        f'"{published}" as {name}'
-        for published, name in {**TEXT_COLUMNS, **COUNT_COLUMNS}.items()
-        if name != "period"
-    ]
-    return (
-        f"select {', '.join(renamed)}, '{period}' as period, meta.source_file, "
-        "meta.source_sha256, meta.submitted_at "
-        "from accepted join meta on meta._file = accepted._file"
-    )
+def renamed_select(columns: dict[str, str]):
+    """A lake select: the published columns under snake_case names, the period as 'YYYY-MM',
+    and lineage."""
+
+    def select(source: Source, period: str) -> str:
+        renamed = [
+            f'"{published}" as {name}' for published, name in columns.items() if name != "period"
+        ]
+        return (
+            f"select {', '.join(renamed)}, '{period}' as period, meta.source_file, "
+            "meta.source_sha256, meta.submitted_at "
+            "from accepted join meta on meta._file = accepted._file"
+        )
+
+    return select
 
 
-nhse_ae_attendances = build_lake_asset(SOURCES["nhse_ae_attendances"], ae_select)
+nhse_ae_attendances = build_lake_asset(
+    SOURCES["nhse_ae_attendances"],
+    renamed_select({**ae_monthly.TEXT_COLUMNS, **ae_monthly.COUNT_COLUMNS}),
+)
+nhse_rtt_pathways = build_lake_asset(SOURCES["nhse_rtt_pathways"], renamed_select(rtt.LAKE_COLUMNS))
 
-defs = dg.Definitions(assets=[nhse_ae_attendances])
+defs = dg.Definitions(assets=[nhse_ae_attendances, nhse_rtt_pathways])

@@ -363,6 +363,7 @@ def main() -> None:
 
     started = time.perf_counter()
     config = DemoConfig(
+        rtt_start=None,  # the yardstick scripts do not read RTT
         seed=SEED,
         community_start=first,
         mhlda_start=first,

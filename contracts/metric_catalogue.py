@@ -11,7 +11,7 @@ import pandera.pandas as pa
 from contracts.validation import Contract, RowRule, validate_file
 
 CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "seeds" / "metric_catalogue.csv"
-COLLECTIONS = ("community_indicators", "mhlda", "nhse_ae", "operational")
+COLLECTIONS = ("community_indicators", "mhlda", "nhse_ae", "nhse_rtt", "operational")
 UNITS = ("percent", "rate_per_1000", "rate_per_10000", "rate_per_100000", "days", "ratio", "count")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 AGGREGATIONS = ("ratio", "sum")
@@ -38,7 +38,7 @@ metric_catalogue_contract = Contract(
             "denominator_definition": pa.Column(str, nullable=True),
             "plausible_min": pa.Column(float),
             "plausible_max": pa.Column(float),
-            "service_lines": pa.Column(str, pa.Check.str_matches(r"^[a-z_]+(\|[a-z_]+)*$")),
+            "service_lines": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+(\|[a-z0-9_]+)*$")),
             "source": _text,
         },
         unique=["metric_code"],

@@ -177,6 +177,35 @@ def typed_expression(column: str, dtype: object) -> str:
     return text
 
 
+TYPED_SUFFIX = "::typed"  # the typed copy of a column that is not text, beside its text
+
+
+def typed_name(column: str, dtype: object) -> str:
+    """The SQL name of a column's typed value: the text column itself for text."""
+    if _sql_type(dtype) == "varchar":
+        return _quoted(column)
+    return _quoted(column + TYPED_SUFFIX)
+
+
+def with_typed_columns(schema: pa.DataFrameSchema) -> str:
+    """A select list that keeps every column's text and adds each non-text column's typed value
+    once, so the rules compare values instead of converting a cell again for every rule."""
+    typed = [
+        f"{typed_expression(name, column.dtype)} as {typed_name(name, column.dtype)}"
+        for name, column in schema.columns.items()
+        if _sql_type(column.dtype) != "varchar"
+    ]
+    return ", ".join(["*", *typed])
+
+
+def typed_select(schema: pa.DataFrameSchema) -> str:
+    """The typed values under the contract's own column names."""
+    return ", ".join(
+        f"{typed_name(name, column.dtype)} as {_quoted(name)}"
+        for name, column in schema.columns.items()
+    )
+
+
 def check_sql(check: pa.Check, value: str) -> str:
     """A pandera built-in check as a SQL condition on `value`. A custom (Python) check cannot run
     set-wise, so it is refused here, when the contract is first used."""
@@ -228,10 +257,11 @@ class _ColumnRule:
 
 def column_rules(schema: pa.DataFrameSchema) -> list[_ColumnRule]:
     """Every per-cell rule of the schema, in the order pandera applies them: presence, type,
-    then the checks on the typed value (only where the type held, so a bad cell is told once)."""
+    then the checks on the typed value (only where the type held, so a bad cell is told once).
+    The rules read each column's text and its typed value (`with_typed_columns`)."""
     rules = []
     for name, column in schema.columns.items():
-        text, typed = _quoted(name), typed_expression(name, column.dtype)
+        text, typed = _quoted(name), typed_name(name, column.dtype)
         if not column.nullable:
             rules.append(_ColumnRule(name, "not_nullable", f"{text} is null"))
         if typed != text:
@@ -314,7 +344,11 @@ def validate_files(
 ) -> ValidatedFiles:
     """Validate `files` (message name -> path) together; keep the accepted files' typed rows in
     the temporary table `table`. `submitters` names the organisation each file claims to come
-    from, which row rules may compare with the rows (`_submitter`)."""
+    from, which row rules may compare with the rows (`_submitter`).
+
+    Two passes. The first reads every file once, without line numbers (numbering rows costs
+    more than reading them), and only asks which files break any rule. The files that do are
+    read again, numbered, and every violation located; their rows are not kept anyway."""
     result = ValidatedFiles(table=table)
     by_header: dict[tuple[str, ...], list[str]] = {}
     for name, path in files.items():
@@ -322,9 +356,20 @@ def validate_files(
         result.violations[name], result.rows[name] = found, 0
         if not found:
             by_header.setdefault(tuple(header), []).append(name)
-    _stage(connection, files, by_header, contract, submitters or {}, result)
-    for name, found in _row_violations(connection, contract).items():
-        result.violations[name] += found
+    submitters = submitters or {}
+    _stage(connection, files, by_header, contract, submitters, result, numbered=False)
+    staged = {name for group in by_header.values() for name in group}
+    broken = {n for n in staged if result.violations[n]} | _broken_files(connection, contract)
+    if broken:
+        connection.execute("alter table _checked rename to _first_pass")
+        for name in broken:
+            result.violations[name] = []
+        again = {h: [n for n in group if n in broken] for h, group in by_header.items()}
+        _stage(connection, files, again, contract, submitters, result, numbered=True)
+        for name, found in _row_violations(connection, contract).items():
+            result.violations[name] += found
+        connection.execute("drop table _checked")
+        connection.execute("alter table _first_pass rename to _checked")
     _keep_accepted(connection, contract, result)
     return result
 
@@ -336,17 +381,24 @@ def _stage(
     contract: Contract,
     submitters: Mapping[str, str],
     result: ValidatedFiles,
+    *,
+    numbered: bool,
 ) -> None:
-    """Read every readable file into the temporary table `_staged` as trimmed text, one row per
-    data row with its file and line; record unreadable lines (bad bytes, wrong field counts)."""
-    columns = list(contract.schema.columns)
+    """Read the files into the temporary table `_checked`: each contract column's trimmed text
+    and, beside it, its typed value (`with_typed_columns`), with the row's file and submitter,
+    and, when `numbered`, its line; record unreadable lines (bad bytes, wrong field counts)."""
+    schema = contract.schema
+    columns = list(schema.columns)
+    empty = ", ".join(f"cast(null as varchar) as {_quoted(c)}" for c in columns)
     connection.execute(
-        "create or replace temporary table _staged as select "
-        + ", ".join(f"cast(null as varchar) as {_quoted(c)}" for c in columns)
-        + f", '' as {FILE_COLUMN}, 0 as {LINE_COLUMN}, cast(null as varchar) as {SUBMITTER_COLUMN}"
-        " where false"
+        "create or replace temporary table _checked as select "
+        f"{with_typed_columns(schema)} from (select {empty}, '' as {FILE_COLUMN}, "
+        f"cast(0 as bigint) as {LINE_COLUMN}, cast(null as varchar) as {SUBMITTER_COLUMN} "
+        "where false)"
     )
     for header, group in by_header.items():
+        if not group:
+            continue
         paths = [str(files[name]) for name in group]
         keep = [c for c in columns if c in header]
         source = (
@@ -355,30 +407,32 @@ def _stage(
             "rejects_scan = '_reject_scans', rejects_table = '_reject_errors', "
             f"names = [{', '.join(_literal(h or f'_blank_{i}') for i, h in enumerate(header))}])"
         )
-        name_of = dict(zip(paths, group, strict=True))
-        connection.register("_file_names", pd.DataFrame({"path": paths, "name": group}))
-        connection.register(
-            "_submitters",
-            pd.DataFrame({"name": group, "submitter": [submitters.get(n) for n in group]}),
-        )
-        selected = ", ".join(f"nullif(trim(r.{_quoted(c)}), '') as {_quoted(c)}" for c in keep)
-        connection.execute(
-            f"""
-            insert into _staged by name
-            with raw as (select *, row_number() over () as _ordinal from {source}),
-            numbered as (
+        if numbered:
+            source = f"""(
+                with raw as (select *, row_number() over () as _ordinal from {source})
                 select *, _ordinal - min(_ordinal) over (partition by filename) + 2 as _line
                 from raw
+            )"""
+        name_of = dict(zip(paths, group, strict=True))
+        # a map, not a join: a join on the reader's output may reorder a file's rows
+        file_names = _sql_map(name_of)
+        file_submitters = _sql_map({path: submitters.get(name) for path, name in name_of.items()})
+        selected = ", ".join(f"nullif(trim(r.{_quoted(c)}), '') as {_quoted(c)}" for c in keep)
+        line = "r._line" if numbered else "cast(null as bigint)"
+        connection.execute(
+            f"""
+            insert into _checked by name
+            select {with_typed_columns(schema)} from (
+                select {selected},
+                       map_extract_value({file_names}, r.filename) as {FILE_COLUMN},
+                       {line} as {LINE_COLUMN},
+                       map_extract_value({file_submitters}, r.filename) as {SUBMITTER_COLUMN}
+                from {source} as r
             )
-            select {selected}, f.name as {FILE_COLUMN}, r._line as {LINE_COLUMN},
-                   s.submitter as {SUBMITTER_COLUMN}
-            from numbered as r
-            join _file_names as f on f.path = r.filename
-            join _submitters as s on s.name = f.name
             """,
             [paths],
         )
-        for path, line, column, kind in connection.execute(
+        for path, line_number, column, kind in connection.execute(
             """
             select s.file_path, e.line, e.column_name, e.error_type
             from _reject_errors as e join _reject_scans as s using (scan_id, file_id)
@@ -388,16 +442,16 @@ def _stage(
             rule = _reject_rule(kind)
             shown_column = None if column is None or column.startswith("_blank_") else column
             result.violations[name_of[path]].append(
-                Violation(name_of[path], int(line), shown_column, rule)
+                Violation(name_of[path], int(line_number), shown_column, rule)
             )
-        connection.unregister("_file_names")
-        connection.unregister("_submitters")
+        connection.execute("drop table if exists _reject_errors")  # the next read's own
+        connection.execute("drop table if exists _reject_scans")
     if contract.not_data:
-        connection.execute(f"delete from _staged where {contract.not_data}")
+        connection.execute(f"delete from _checked where {contract.not_data}")
     present = " and ".join(f"{_quoted(c)} is null" for c in columns)
-    connection.execute(f"delete from _staged where {present}")  # blank lines are not rows
+    connection.execute(f"delete from _checked where {present}")  # blank lines are not rows
     for name, rows in connection.execute(
-        f"select {FILE_COLUMN}, count(*) from _staged group by all"
+        f"select {FILE_COLUMN}, count(*) from _checked group by all"
     ).fetchall():
         result.rows[name] = rows
     for name in [n for group in by_header.values() for n in group]:
@@ -408,6 +462,14 @@ def _stage(
         elif rows > contract.limits.max_rows:
             rule = f"file has {rows:,} rows, over the {contract.limits.max_rows:,}-row limit"
             result.violations[name].append(Violation(name, None, None, rule))
+
+
+def _sql_map(values: Mapping[str, str | None]) -> str:
+    """A SQL MAP literal from text keys to text values (or nulls)."""
+    pairs = ", ".join(
+        f"{_literal(k)}: {'null' if v is None else _literal(v)}" for k, v in values.items()
+    )
+    return f"cast(map {{{pairs}}} as map(varchar, varchar))"
 
 
 def _reject_rule(kind: str) -> str:
@@ -426,43 +488,79 @@ def _reject_rule(kind: str) -> str:
     return f"unreadable line ({kind.lower()})"
 
 
+def _cells_broken(contract: Contract) -> str:
+    return " or ".join(f"({r.broken})" for r in column_rules(contract.schema)) or "false"
+
+
+def _typed_rows(contract: Contract, passed: str) -> str:
+    """The rows whose cells all passed, typed, joined to the contract's lookups: what row rules
+    read (as `rows`)."""
+    joins = " ".join(f"left join {lk.alias} on {lk.on}" for lk in contract.lookups)
+    return (
+        f"(select {typed_select(contract.schema)}, {FILE_COLUMN}, {LINE_COLUMN}, "
+        f"{SUBMITTER_COLUMN} from _checked where {passed}) as rows {joins}"
+    )
+
+
+def _repeated_keys(contract: Contract) -> str:
+    key = ", ".join(_quoted(c) for c in contract.key)
+    return f"select {FILE_COLUMN} from _checked group by {FILE_COLUMN}, {key} having count(*) > 1"
+
+
+def _broken_files(connection: duckdb.DuckDBPyConnection, contract: Contract) -> set[str]:
+    """The files of `_checked` with any broken cell, repeated key or broken row rule: one pass
+    each, no locations."""
+    cells = _cells_broken(contract)
+    queries = [f"select {FILE_COLUMN} from _checked where {cells}"]
+    if contract.key:
+        queries.append(_repeated_keys(contract))
+    if contract.row_rules:
+        broken = " or ".join(f"not coalesce(({r.holds}), false)" for r in contract.row_rules)
+        queries.append(
+            f"select {FILE_COLUMN} from {_typed_rows(contract, f'not ({cells})')} where {broken}"
+        )
+    for lookup in contract.lookups:
+        connection.register(lookup.alias, lookup.frame)
+    found = connection.execute(
+        f"select distinct {FILE_COLUMN} from ({' union all '.join(queries)})"
+    ).fetchall()
+    for lookup in contract.lookups:
+        connection.unregister(lookup.alias)
+    return {name for (name,) in found}
+
+
 def _row_violations(
     connection: duckdb.DuckDBPyConnection, contract: Contract
 ) -> dict[str, list[Violation]]:
-    """Every cell, key and row rule judged over all staged rows in one query."""
+    """Every broken cell, repeated key and broken row rule of `_checked`, located (file, line,
+    column, rule), at most MAX_VIOLATIONS_PER_FILE a file. Row rules judge the rows whose
+    cells all passed, so one bad cell is reported once."""
     identifiers = contract.identifiers
     parts = [
         f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(r.column)} as col, {_literal(r.rule)} "
-        f"as rule, {_shown_value(r.column, identifiers)} as shown from _staged where {r.broken}"
+        f"as rule, {_shown_value(r.column, identifiers)} as shown from _checked "
+        f"where {r.broken}"
         for r in column_rules(contract.schema)
     ]
     if contract.key:
         key = ", ".join(_quoted(c) for c in contract.key)
         parts.append(
-            f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(', '.join(contract.key))}, "
-            "'duplicates an earlier row''s key', null from _staged "
+            f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(', '.join(contract.key))} as col, "
+            "'duplicates an earlier row''s key' as rule, null as shown from _checked "
             f"qualify row_number() over (partition by {FILE_COLUMN}, {key} "
             f"order by {LINE_COLUMN}) > 1"
         )
-    if contract.row_rules:
-        cells = " or ".join(f"({r.broken})" for r in column_rules(contract.schema)) or "false"
-        typed = ", ".join(
-            f"{typed_expression(name, column.dtype)} as {_quoted(name)}"
-            for name, column in contract.schema.columns.items()
-        )
-        joins = " ".join(f"left join {lk.alias} on {lk.on}" for lk in contract.lookups)
-        for lookup in contract.lookups:
-            connection.register(lookup.alias, lookup.frame)
-        parts += [
-            f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(r.column)}, {_literal(r.rule)}, "
-            f"{_shown_value(r.column, identifiers)} from _typed_rows as rows {joins} "
-            f"where not coalesce(({r.holds}), false)"
-            for r in contract.row_rules
-        ]
-        connection.execute(
-            f"create or replace temporary table _typed_rows as select {typed}, {FILE_COLUMN}, "
-            f"{LINE_COLUMN}, {SUBMITTER_COLUMN} from _staged where not ({cells})"
-        )
+    rows = _typed_rows(contract, f"not ({_cells_broken(contract)})")
+    parts += [
+        f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(r.column)} as col, {_literal(r.rule)} "
+        f"as rule, {_shown_value(r.column, identifiers)} as shown from {rows} "
+        f"where not coalesce(({r.holds}), false)"
+        for r in contract.row_rules
+    ]
+    if not parts:
+        return {}
+    for lookup in contract.lookups:
+        connection.register(lookup.alias, lookup.frame)
     query = (
         f"select * from ({' union all '.join(parts)}) "
         f"qualify row_number() over (partition by {FILE_COLUMN} order by {LINE_COLUMN}, col, "
@@ -479,19 +577,13 @@ def _row_violations(
 def _keep_accepted(
     connection: duckdb.DuckDBPyConnection, contract: Contract, result: ValidatedFiles
 ) -> None:
-    connection.register("_accepted_files", pd.DataFrame({"name": result.accepted or [""]}))
-    typed = ", ".join(
-        f"{typed_expression(name, column.dtype)} as {_quoted(name)}"
-        for name, column in contract.schema.columns.items()
-    )
     connection.execute(
-        f"create or replace temporary table {result.table} as select {typed}, {FILE_COLUMN}, "
-        f"{LINE_COLUMN}, {SUBMITTER_COLUMN} from _staged "
-        f"where {FILE_COLUMN} in (select name from _accepted_files) order by {FILE_COLUMN}, "
-        f"{LINE_COLUMN}"
-    )
-    connection.unregister("_accepted_files")
-    connection.execute("drop table _staged")
+        f"create or replace temporary table {result.table} as select "
+        f"{typed_select(contract.schema)}, {FILE_COLUMN}, {LINE_COLUMN}, {SUBMITTER_COLUMN} "
+        f"from _checked where list_contains(?::varchar[], {FILE_COLUMN})",
+        [result.accepted],
+    )  # in the order read: file by file, each file's rows in its own order
+    connection.execute("drop table _checked")
 
 
 def validate_file(

@@ -103,10 +103,11 @@ def closes_on(rule: CollectionRule, period_start: date) -> date:
     end = period_end(period_start, rule.cadence)
     if rule.deadline_rule == "working_days_after_period_end":
         return add_working_days(end, rule.deadline_days)
-    if rule.deadline_rule == "nth_weekday_of_following_month":
-        following = end + timedelta(days=1)
+    later = {"nth_weekday_of_following_month": 0, "nth_weekday_of_month_after_next": 1}
+    if rule.deadline_rule in later:
+        month = _add_months(end + timedelta(days=1), later[rule.deadline_rule])
         return nth_weekday_of_month(
-            following.year, following.month, rule.deadline_days, rule.deadline_weekday
+            month.year, month.month, rule.deadline_days, rule.deadline_weekday
         )
     raise ValueError(f"unknown deadline rule {rule.deadline_rule!r} for {rule.collection}")
 

@@ -22,7 +22,14 @@ QUERY_HINT = (
     ".venv/bin/python -c \"import duckdb; duckdb.connect('{warehouse}', read_only=True)"
     ".sql('from marts.fct_benchmark limit 5').show()\""
 )
-DEMO_LANDING_FOLDERS = ("community_indicators", "mhlda", "nhse_ae", "operational", "reference")
+DEMO_LANDING_FOLDERS = (
+    "community_indicators",
+    "mhlda",
+    "nhse_ae",
+    "nhse_rtt",
+    "operational",
+    "reference",
+)
 
 
 def _use_local_key(settings: Settings, create: bool) -> None:

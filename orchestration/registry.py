@@ -21,6 +21,7 @@ from contracts.ae_monthly import MONTH_NAMES, ae_monthly_contract
 from contracts.indicator_return import indicator_return_contract
 from contracts.operational_extracts import epr_contacts_contract, eroster_shifts_contract
 from contracts.organisation_register import organisation_register_contract
+from contracts.rtt import rtt_contract
 from contracts.validation import Contract
 from orchestration.partitions import (
     month_label,
@@ -178,7 +179,8 @@ def partition_key_of(source: Source, period: str) -> str:
 
 
 NHSE_STATISTICS = "https://www.england.nhs.uk/statistics/statistical-work-areas"
-AE_MONTH = r"(?P<month_name>" + "|".join(MONTH_NAMES) + r")"
+MONTH_NAME = r"(?P<month_name>" + "|".join(MONTH_NAMES) + r")-(?P<year>\d{4})"
+RELEASE = r"(?P<release>(?:-revised)?(?:-\d+)*)"  # NHS England's revisions, a browser's copies
 SOURCES: dict[str, Source] = {
     source.name: source
     for source in (
@@ -223,7 +225,7 @@ SOURCES: dict[str, Source] = {
             cadence="month",
             first_month="2016-04",
             landing=re.compile(
-                rf"nhse_ae/Monthly-AE-{AE_MONTH}-(?P<year>\d{{4}})(?P<release>(?:-revised)?(?:-\d+)*)\.csv",
+                rf"nhse_ae/Monthly-AE-{MONTH_NAME}{RELEASE}\.csv",
                 re.IGNORECASE,
             ),
             contract=ae_monthly_contract,
@@ -235,6 +237,32 @@ SOURCES: dict[str, Source] = {
                 url=f"{NHSE_STATISTICS}/ae-waiting-times-and-activity/"
                 "ae-attendances-and-emergency-admissions-{financial_year}/",
                 link=r"Monthly-AE-{month_name}-{year}(-revised)?\.csv",
+            ),
+        ),
+        Source(
+            name="nhse_rtt_pathways",
+            family="national_data",
+            description=(
+                "NHS England monthly Referral to Treatment waiting times (full CSV extract): "
+                "pathways by provider, commissioner, RTT part and treatment function, in 105 "
+                "week bands; one lake file per month from the latest release."
+            ),
+            cadence="month",
+            first_month="2016-04",
+            landing=re.compile(
+                rf"nhse_rtt/(?P<extracted>\d{{8}})-RTT-{MONTH_NAME}-full-extract{RELEASE}\.csv",
+                re.IGNORECASE,
+            ),
+            contract=rtt_contract,
+            collection="nhse_rtt",
+            publication=Publication(
+                publisher="NHS England",
+                dataset="Consultant-led Referral to Treatment Waiting Times",
+                folder="nhse_rtt",
+                url=f"{NHSE_STATISTICS}/rtt-waiting-times/rtt-data-{{financial_year}}/",
+                link=r"Full-CSV-data-file-{mon}{yy}-ZIP-\d+K(-revised)?\.zip",
+                archive_member=r"\d{{8}}-RTT-{month_name}-{year}-full-extract(-revised)?\.csv",
+                format="zip",
             ),
         ),
         Source(

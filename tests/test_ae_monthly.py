@@ -24,7 +24,7 @@ from contracts.ae_monthly import (
     read_ae_monthly,
 )
 from contracts.validation import ContractViolationError
-from orchestration.demo_data.national import write_ae_files
+from orchestration.demo_data.national import make_sites, write_ae_files
 from orchestration.registry import recognise
 from orchestration.resources import HomeResource
 from orchestration.settings import get_settings
@@ -284,8 +284,9 @@ def test_a_bad_release_is_quarantined_and_leaves_no_lake_file(real_ae, home):
 
 def test_demo_files_keep_the_published_format_and_are_deterministic(tmp_path):
     months = ["2024-06", "2024-07"]
-    assert write_ae_files(tmp_path / "a", months, np.random.default_rng(7)) == 2
-    write_ae_files(tmp_path / "b", months, np.random.default_rng(7))
+    for folder in ("a", "b"):
+        rng = np.random.default_rng(7)
+        assert write_ae_files(tmp_path / folder, make_sites(rng), months, rng) == 2
     june = tmp_path / "a" / "nhse_ae" / "Monthly-AE-June-2024.csv"
     assert june.read_bytes() == (tmp_path / "b" / "nhse_ae" / june.name).read_bytes()
 

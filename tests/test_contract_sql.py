@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from contracts.indicator_return import indicator_return_contract
-from contracts.validation import column_rules, validate_files
+from contracts.validation import column_rules, validate_files, with_typed_columns
 
 SCHEMA = pa.DataFrameSchema(
     {
@@ -49,7 +49,9 @@ def _sql_broken_rows(frame: pd.DataFrame) -> set[int]:
     rules = " or ".join(f"({rule.broken})" for rule in column_rules(SCHEMA))
     with duckdb.connect() as connection:
         connection.register("cells", frame.reset_index(names="_row"))
-        found = connection.execute(f"select _row from cells where {rules}").fetchall()
+        found = connection.execute(
+            f"select _row from (select {with_typed_columns(SCHEMA)} from cells) where {rules}"
+        ).fetchall()
     return {row for (row,) in found}
 
 

@@ -33,6 +33,7 @@ from orchestration.runs import (
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 DEMO = DemoConfig(
+    rtt_start=None,  # RTT is tested in test_rtt and test_pipeline
     seed=11,
     community_start="2024-04",
     mhlda_start="2024-04",

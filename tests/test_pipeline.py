@@ -235,6 +235,9 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
         "nhse_ae/2024-04/v1",
         "nhse_ae/2024-05/v1",
         "nhse_ae/2024-06/v1",
+        "nhse_rtt/2024-04/v1",
+        "nhse_rtt/2024-05/v1",
+        "nhse_rtt/2024-06/v1",
     ]
     folder = published / "community_indicators" / "2024-05" / "v1"
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -251,6 +254,42 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
     national = dna["numerator"].sum() / dna["denominator"].sum() * 100
     published_dna = summary.set_index("metric_code").loc["CI_DNA_RATE", "national_value"]
     assert published_dna == pytest.approx(national)
+
+
+def test_rtt_waiting_times_equal_an_independent_computation_from_the_extract(built):
+    """Per provider and treatment function: the waiting list (Part_2, summed over commissioners),
+    the share within 18 weeks and over 52 weeks, from the landed CSV read with the csv module."""
+    [path] = (built["home"] / "landing" / "nhse_rtt").glob("*-RTT-May-2024-full-extract.csv")
+    with path.open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["RTT Part Type"] == "Part_2"]
+    expected: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        code = row["Treatment Function Code"]
+        line = "all" if code == "C_999" else "tfc_" + code.replace("C_", "").lower()
+        weeks = [int(row[f"Gt {w:02d} To {w + 1:02d} Weeks SUM 1"] or 0) for w in range(104)]
+        weeks.append(int(row["Gt 104 Weeks SUM 1"] or 0))
+        sums = expected.setdefault((row["Provider Org Code"], line), [0, 0, 0])
+        sums[0] += int(row["Total All"])
+        sums[1] += sum(weeks[:18])
+        sums[2] += sum(weeks[52:])
+    values = built["second"]["fct_metric_value"]
+    may = values[
+        (values["collection"] == "nhse_rtt")
+        & (values["period_start"] == pd.Timestamp("2024-05-01"))
+    ].set_index(["metric_code", "organisation_code", "service_line"])
+    assert len(may) == 4 * len(expected)
+    for (org, line), (waiting, within_18, over_52) in expected.items():
+        assert may.loc[("RTT_WAITING_LIST", org, line), "value"] == waiting
+        assert may.loc[("RTT_18WK", org, line), "value"] == pytest.approx(100 * within_18 / waiting)
+        assert may.loc[("RTT_52WK", org, line), "numerator"] == over_52
+    benchmark = built["second"]["fct_benchmark"]
+    national = benchmark[
+        (benchmark["metric_code"] == "RTT_WAITING_LIST")
+        & (benchmark["service_line"] == "all")
+        & (benchmark["period_start"] == pd.Timestamp("2024-05-01"))
+    ]
+    total = sum(v[0] for (_, line), v in expected.items() if line == "all")
+    assert set(national["national_value"]) == {total}
 
 
 def test_publishing_unchanged_inputs_again_writes_no_new_version(built):

@@ -76,6 +76,7 @@ def _instance(home: Path) -> dg.DagsterInstance:
 # arrive later, so the refresh that is killed has both cadences to ingest and a mart to extend.
 # A provider sends 40,000 contacts a month: writing that partition takes long enough to be seen.
 KILLED_DEMO = DemoConfig(
+    rtt_start=None,  # RTT is tested in test_rtt and test_pipeline
     seed=31,
     community_start="2024-04",
     mhlda_start="2024-04",
@@ -271,6 +272,7 @@ def test_a_refresh_killed_midway_and_rerun_gives_the_mart_of_an_uninterrupted_ru
 # 2. after a run with misplaced identifiers, no NHS number appears anywhere outside landing/
 
 LEAK_DEMO = DemoConfig(
+    rtt_start=None,  # RTT is tested in test_rtt and test_pipeline
     seed=5,
     community_start="2024-06",
     mhlda_start="2024-04",

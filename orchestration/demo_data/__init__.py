@@ -16,7 +16,12 @@ import numpy as np
 
 from orchestration.calendar import window
 from orchestration.demo_data.indicators import write_community_returns, write_mhlda_returns
-from orchestration.demo_data.national import write_ae_files
+from orchestration.demo_data.national import (
+    acute_trusts,
+    make_sites,
+    write_ae_files,
+    write_rtt_files,
+)
 from orchestration.demo_data.operational import write_operational_extracts
 from orchestration.demo_data.organisations import (
     COMMUNITY_PROVIDERS,
@@ -34,6 +39,7 @@ class DemoConfig:
     community_start: str = "2021-04"  # first month of Community Indicators returns
     mhlda_start: str = "2020-04"  # first month of MHLDA returns (Q1 2020/21)
     ae_start: str = "2021-04"
+    rtt_start: str | None = "2024-04"  # NHS England's RTT extracts for the same trusts; None: none
     operational_start: str = "2025-04"
     last_month: str | None = None  # default: the last month that has ended
     community_providers: int = COMMUNITY_PROVIDERS
@@ -74,7 +80,8 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
         for month in months_between(config.ae_start, last)
         if window("nhse_ae", f"{month}-01").closes_on <= now.date()
     ]
-    counts["nhse_ae"] = write_ae_files(landing, published, rng)
+    sites = make_sites(rng)
+    counts["nhse_ae"] = write_ae_files(landing, sites, published, rng)
     community = register.loc[
         register["organisation_type"] == "community_provider", "organisation_code"
     ]
@@ -85,4 +92,12 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
         rng,
         config.contacts_per_month,
     )
+    if config.rtt_start:
+        released = [  # RTT is released in the month after next
+            month
+            for month in months_between(config.rtt_start, last)
+            if window("nhse_rtt", f"{month}-01").closes_on <= now.date()
+        ]
+        rtt_rng = np.random.default_rng([config.seed, 2])  # leaves the other files as they were
+        counts["nhse_rtt"] = write_rtt_files(landing, acute_trusts(sites), released, rtt_rng)
     return counts

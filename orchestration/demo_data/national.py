@@ -103,9 +103,15 @@ def _month_counts(sites: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
     return pd.DataFrame(published)
 
 
-def write_ae_files(landing: Path, months: list[str], rng: np.random.Generator) -> int:
+def make_sites(rng: np.random.Generator) -> pd.DataFrame:
+    """The demo's A&E sites: acute trusts and walk-in centres."""
+    return _sites(rng)
+
+
+def write_ae_files(
+    landing: Path, sites: pd.DataFrame, months: list[str], rng: np.random.Generator
+) -> int:
     """Write one `Monthly-AE-<Month>-<YYYY>.csv` per month label; return the number written."""
-    sites = _sites(rng)
     folder = landing / AE_LANDING
     folder.mkdir(parents=True, exist_ok=True)
     for month in months:
@@ -117,4 +123,120 @@ def write_ae_files(landing: Path, months: list[str], rng: np.random.Generator) -
         )
         published = pd.concat([pd.concat([text, counts], axis=1), total], ignore_index=True)
         published.to_csv(folder / f"{ae_file_stem(month)}.csv", index=False)
+    return len(months)
+
+
+def acute_trusts(sites: pd.DataFrame) -> pd.DataFrame:
+    """The demo's acute trusts (the A&E sites with a type 1 department)."""
+    return sites[sites["type1"] > 0].reset_index(drop=True)
+
+
+# the treatment functions the demo's trusts report (and C_999, their total)
+RTT_FUNCTIONS = {
+    "C_100": "General Surgery Service",
+    "C_101": "Urology Service",
+    "C_110": "Trauma and Orthopaedic Service",
+    "C_120": "Ear Nose and Throat Service",
+    "C_130": "Ophthalmology Service",
+    "C_300": "General Internal Medicine Service",
+    "C_320": "Cardiology Service",
+    "C_330": "Dermatology Service",
+    "C_502": "Gynaecology Service",
+    "X02": "Other - Medical Services",
+    "X05": "Other - Surgical Services",
+}
+RTT_PARTS = {
+    "Part_1A": "Completed Pathways For Admitted Patients",
+    "Part_1B": "Completed Pathways For Non-Admitted Patients",
+    "Part_2": "Incomplete Pathways",
+    "Part_2A": "Incomplete Pathways with DTA",
+    "Part_3": "New RTT Periods - All Patients",
+}
+COMMISSIONERS = [(f"Z{n}Q", f"NHS DEMO ICB - Z{n}Q") for n in range(1, 7)]
+
+
+def _rtt_profiles(trusts: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Each trust's waiting list size, how long its waits run, and its commissioners."""
+    return trusts.assign(
+        waiting=(trusts["type1"] * rng.uniform(2.5, 5.0, len(trusts))).astype(int),
+        mean_weeks=rng.uniform(9.0, 22.0, len(trusts)),
+        commissioners=[
+            rng.choice(len(COMMISSIONERS), rng.integers(1, 3), replace=False) for _ in trusts.index
+        ],
+    )
+
+
+def _rtt_month(profiles: pd.DataFrame, month: str, rng: np.random.Generator) -> pd.DataFrame:
+    """One month's full extract: per trust, commissioner, part and function, the week bands."""
+    from contracts.rtt import BAND_COLUMNS, TEXT_COLUMNS, TOTAL_COLUMNS, rtt_period
+
+    weeks = np.arange(105)
+    keys, bands, parts = [], [], []
+    for trust in profiles.itertuples():
+        waits = np.exp(-weeks / (trust.mean_weeks * rng.uniform(0.95, 1.05)))
+        for commissioner in trust.commissioners:
+            share = 1 / len(trust.commissioners)
+            sizes = rng.dirichlet(np.ones(len(RTT_FUNCTIONS)) * 4) * trust.waiting * share
+            for part in RTT_PARTS:
+                scale = {"Part_1A": 0.03, "Part_1B": 0.12, "Part_2": 1.0, "Part_2A": 0.2}
+                shape = waits if part.startswith("Part_2") else np.exp(-weeks / 10)
+                counts = (
+                    rng.multinomial(
+                        np.round(sizes * scale.get(part, 0)).astype(int), shape / shape.sum()
+                    )
+                    if part != "Part_3"
+                    else np.zeros((len(sizes), 105), int)
+                )
+                rows = np.vstack([counts, counts.sum(axis=0)])
+                news = np.round(sizes * 0.15).astype(int)
+                for function, band_counts, new in zip(
+                    [*RTT_FUNCTIONS, "C_999"], rows, [*news, news.sum()], strict=True
+                ):
+                    key = (trust.code, trust.name, trust.parent, commissioner, part, function)
+                    keys.append(key)
+                    bands.append(band_counts)
+                    parts.append(new)
+    band_frame = pd.DataFrame(np.array(bands), columns=list(BAND_COLUMNS)).astype("Int64")
+    part = np.array([k[4] for k in keys])
+    unknown = np.where(np.isin(part, ["Part_1A", "Part_1B"]), rng.integers(0, 3, len(keys)), 0)
+    total = band_frame.sum(axis=1).to_numpy()
+    is_part1, is_part3 = np.isin(part, ["Part_1A", "Part_1B"]), part == "Part_3"
+    names = {**RTT_FUNCTIONS, "C_999": "Total"}
+    text = {
+        "Period": rtt_period(month),
+        "Provider Parent Org Code": [f"Q{k[2].strip()[-4:].upper()}" for k in keys],
+        "Provider Parent Name": [k[2].strip() for k in keys],
+        "Provider Org Code": [k[0] for k in keys],
+        "Provider Org Name": [k[1].upper() for k in keys],
+        "Commissioner Parent Org Code": "ZQ0",
+        "Commissioner Parent Name": "NHS DEMO INTEGRATED CARE BOARDS",
+        "Commissioner Org Code": [COMMISSIONERS[k[3]][0] for k in keys],
+        "Commissioner Org Name": [COMMISSIONERS[k[3]][1] for k in keys],
+        "RTT Part Type": part,
+        "RTT Part Description": [RTT_PARTS[p] for p in part],
+        "Treatment Function Code": [k[5] for k in keys],
+        "Treatment Function Name": [names[k[5]] for k in keys],
+    }
+    frame = pd.concat([pd.DataFrame(text), band_frame.mask(pd.Series(is_part3), axis=0)], axis=1)
+    total_column, unknown_column, all_column = TOTAL_COLUMNS
+    frame[total_column] = pd.Series(total, dtype="Int64").where(is_part1)
+    frame[unknown_column] = pd.Series(unknown, dtype="Int64").where(is_part1)
+    frame[all_column] = np.where(is_part3, parts, total + unknown)
+    return frame[[*TEXT_COLUMNS, *BAND_COLUMNS, *TOTAL_COLUMNS]]
+
+
+def write_rtt_files(
+    landing: Path, trusts: pd.DataFrame, months: list[str], rng: np.random.Generator
+) -> int:
+    """One `<YYYYMMDD>-RTT-<Month>-<YYYY>-full-extract.csv` per month, NHS England's format."""
+    from datetime import date, timedelta
+
+    profiles = _rtt_profiles(trusts, rng)
+    folder = landing / "nhse_rtt"
+    folder.mkdir(parents=True, exist_ok=True)
+    for month in months:
+        year, number = map(int, month.split("-"))
+        end = date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)
+        name = f"{end:%Y%m%d}-RTT-{end:%B-%Y}-full-extract.csv"
+        _rtt_month(profiles, month, rng).to_csv(folder / name, index=False)
     return len(months)

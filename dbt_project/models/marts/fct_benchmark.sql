@@ -100,8 +100,11 @@ national as (
         metric_values.period_start,
         sum(metric_values.numerator) as national_numerator,
         sum(metric_values.denominator) as national_denominator,
-        sum(metric_values.numerator) / nullif(sum(metric_values.denominator), 0)
-            * any_value(metrics.multiplier) as national_value
+        case
+            when any_value(metrics.aggregation) = 'sum' then sum(metric_values.numerator)
+            else sum(metric_values.numerator) / nullif(sum(metric_values.denominator), 0)
+                * any_value(metrics.multiplier)
+        end as national_value
 
     from metric_values
     inner join metrics on metric_values.metric_code = metrics.metric_code

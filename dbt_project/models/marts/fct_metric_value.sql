@@ -33,6 +33,13 @@ ae as (
 
 ),
 
+rtt as (
+
+    select * from {{ ref('int_rtt_metric_values') }}
+    where {{ incremental_window() }}
+
+),
+
 operational as (
 
     select * from {{ ref('int_operational_metric_values') }}
@@ -59,6 +66,8 @@ unioned as (
     select * from mhlda
     union all
     select * from ae
+    union all
+    select * from rtt
     union all
     select * from operational
 

@@ -1,0 +1,205 @@
+"""RTT ingest against a bare DuckDB read_csv and pandas: one month's full extract, side by side.
+
+    .venv/bin/python benchmarks/rtt_ingest.py [--repeat 3] [--copies 37]
+
+Why: NHS England's monthly RTT full CSV extract is 82 MB and 180,781 rows of 121 columns. Issue
+12 asks that the platform ingest it (contract, lake Parquet) in no more than 1.5x the time of a
+bare DuckDB `read_csv` of the same file, and at least 5x faster than pandas.
+
+The file: the real April 2026 extract's first 5,000 rows (`../shared/data/real/rtt`), repeated
+with the provider codes changed so that every key stays unique, to the real month's size (37
+copies: 185,000 rows, about 80 MB). Each approach runs in a fresh process, `--repeat` times; the
+table shows the median wall seconds and the largest peak RSS:
+
+- `duckdb`: `create table as select * from read_csv(file)`, DuckDB's own type detection;
+- `platform`: the lake asset's work for the month (`assets.lake.ingest_partition`): the contract
+  judged set-wise in DuckDB, the accepted rows written to the lake as Parquet, the submission
+  record; and, for information, the same through a Dagster materialisation (`dagster`);
+- `pandas`: `pandas.read_csv`, the same pandera schema validated by pandera's own pandas backend,
+  and the same rows written as Parquet: the same work in pandas.
+
+It prints the ratios beside the targets (PASS or MISS); nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SAMPLE = "rtt/20260430-RTT-April-2026-full-extract-first5000.csv"
+NAME = "20260430-RTT-April-2026-full-extract.csv"
+APRIL = "2026-04"
+CODES = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+
+
+def make_file(real: Path, folder: Path, copies: int) -> Path:
+    """The real sample repeated `copies` times, provider codes changed per copy."""
+    with (real / SAMPLE).open(newline="") as handle:
+        reader = csv.reader(handle)
+        header, rows = next(reader), list(reader)
+    provider = header.index("Provider Org Code")
+    path = folder / "landing" / "nhse_rtt" / NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        for copy in range(copies):
+            prefix = CODES[copy % len(CODES)] + CODES[copy // len(CODES)]
+            for row in rows:
+                writer.writerow([*row[:provider], prefix + row[provider][2:], *row[provider + 1 :]])
+    return path
+
+
+def run_duckdb(path: Path, _: Path) -> int:
+    import duckdb
+
+    with duckdb.connect() as connection:
+        connection.execute(f"create table rtt as select * from read_csv('{path}')")
+        return connection.execute("select count(*) from rtt").fetchall()[0][0]
+
+
+def run_platform(path: Path, home: Path) -> int:
+    import duckdb
+
+    from assets.lake import ingest_partition
+    from assets.national import renamed_select
+    from contracts.rtt import LAKE_COLUMNS
+    from orchestration.registry import SOURCES, scan_landing
+    from orchestration.settings import get_settings
+
+    settings = get_settings(home)
+    source = SOURCES["nhse_rtt_pathways"]
+    files = scan_landing(settings.landing).of(source, APRIL)
+    with duckdb.connect() as connection:
+        outcome = ingest_partition(
+            connection,
+            source,
+            APRIL,
+            files,
+            renamed_select(LAKE_COLUMNS),
+            landing=settings.landing,
+            lake=settings.lake,
+            quarantine=settings.quarantine,
+            register=None,
+            now=datetime.now(),
+        )
+    assert not outcome.quarantined, outcome.quarantined
+    return outcome.rows
+
+
+def run_dagster(path: Path, home: Path) -> int:
+    import dagster as dg
+
+    from assets.national import nhse_rtt_pathways
+    from orchestration.resources import HomeResource
+
+    os.environ["PEERBENCH_HOME"] = str(home)
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [nhse_rtt_pathways],
+            partition_key=f"{APRIL}-01",
+            instance=instance,
+            resources={"home": HomeResource()},
+        )
+    assert result.success
+    return int(result.get_asset_materialization_events()[0].materialization.metadata["run_rows"].value)
+
+
+def run_pandas(path: Path, home: Path) -> int:
+    import pandas as pd
+
+    from contracts.rtt import LAKE_COLUMNS, rtt_contract
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    schema = rtt_contract(APRIL).schema
+    typed = schema.validate(frame, lazy=True)
+    lake = home / "pandas_lake" / f"period={APRIL}"
+    lake.mkdir(parents=True, exist_ok=True)
+    renamed = typed.rename(columns=LAKE_COLUMNS).drop(columns=["period"]).assign(period=APRIL)
+    renamed.to_parquet(lake / "data.parquet", index=False)
+    return len(renamed)
+
+
+APPROACHES = {
+    "duckdb": run_duckdb,
+    "platform": run_platform,
+    "dagster": run_dagster,
+    "pandas": run_pandas,
+}
+
+
+def child(approach: str, path: Path, home: Path) -> None:
+    started = time.perf_counter()
+    rows = APPROACHES[approach](path, home)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mib": peak}))
+
+
+def measure(approach: str, path: Path, home: Path, repeat: int) -> dict[str, float]:
+    runs = []
+    for _ in range(repeat):
+        command = [sys.executable, __file__, "--child", approach, str(path), str(home)]
+        env = {**os.environ, "PEERBENCH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+        out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {
+        "rows": runs[0]["rows"],
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "peak_mib": max(r["peak_mib"] for r in runs),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=37)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        return 0
+    from orchestration.settings import get_settings
+
+    real = get_settings().real_data_dir
+    with tempfile.TemporaryDirectory(prefix="peerbench-rtt-") as folder:
+        home = Path(folder)
+        path = make_file(real, home, args.copies)
+        size = path.stat().st_size
+        print(f"file {path.name}: {size / 2**20:.1f} MiB, {args.copies * 5_000:,} rows", flush=True)
+        results = {}
+        for approach in APPROACHES:
+            results[approach] = measure(approach, path, home, args.repeat)
+            figures = results[approach]
+            print(
+                f"  {approach:9} {figures['rows']:>9,} rows {figures['seconds']:7.2f} s "
+                f"peak {figures['peak_mib']:7.0f} MiB",
+                flush=True,
+            )
+    bare, platform, pandas = (results[k]["seconds"] for k in ("duckdb", "platform", "pandas"))
+    targets = [
+        ("platform / DuckDB read_csv", platform / bare, "<= 1.5", platform / bare <= 1.5),
+        ("pandas / platform", pandas / platform, ">= 5", pandas / platform >= 5),
+        ("Dagster run / platform", results["dagster"]["seconds"] / platform, "info", None),
+    ]
+    for label, ratio, target, ok in targets:
+        verdict = "" if ok is None else ("PASS" if ok else "MISS")
+        print(f"  {label:28} {ratio:6.2f}x  (target {target}) {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
