@@ -118,6 +118,8 @@ class PartitionOutcome:
     kept_previous: bool = False
     statuses: dict[str, str] = field(default_factory=dict)  # landing file -> status
     violations: dict[str, list[Violation]] = field(default_factory=dict)
+    # the counted file's reconciled columns: (the rows' sum, the publisher's total row)
+    reconciliation: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
     @property
     def quarantined(self) -> dict[str, list[Violation]]:
@@ -210,6 +212,7 @@ def ingest_partition(
     meta = _file_meta(files, landing, outcome, validated.rows)
     connection.register("meta", meta)
     counted = [f.relative for f in accepted_files if outcome.statuses[f.relative] == "accepted"]
+    outcome.reconciliation = {f: validated.reconciliation.get(f, {}) for f in counted}
     connection.execute(
         f"delete from accepted where {FILE_COLUMN} not in (select unnest(?::varchar[]))", [counted]
     )
@@ -338,6 +341,40 @@ def contract_check(outcomes: list[PartitionOutcome], asset_key: dg.AssetKey) -> 
     )
 
 
+RECONCILES = "reconciles_with_publisher_total"
+
+
+def reconciliation_check(
+    outcomes: list[PartitionOutcome], asset_key: dg.AssetKey
+) -> dg.AssetCheckResult:
+    """The load reconciles itself: for every file that counts, each total the publisher states
+    in its own total row (England's, for NHS England's files) equals the sum of the rows. Fails
+    on any difference, or a file without a total row; the rows are kept either way."""
+    differences, compared = [], 0
+    for outcome in outcomes:
+        for file, columns in outcome.reconciliation.items():
+            if not columns:
+                differences.append(f"{file}: no total row to reconcile with")
+            for column, (computed, published) in columns.items():
+                compared += 1
+                if computed != published:
+                    differences.append(
+                        f"{file}: {column!r} sums to {computed:,.0f} over the rows; "
+                        f"the total row says {published:,.0f}"
+                    )
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=RECONCILES,
+        passed=not differences,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "files": sum(len(o.reconciliation) for o in outcomes),
+            "totals_compared": compared,
+            "differences": dg.MetadataValue.json(differences[:100]),
+        },
+    )
+
+
 def build_lake_asset(
     source: Source,
     lake_select: LakeSelect,
@@ -353,6 +390,16 @@ def build_lake_asset(
     no source recognises are reported as a warning on every run."""
     key = dg.AssetKey(source.name)
     deps = ["organisations"] if source.submitters else []
+    checks = [dg.AssetCheckSpec("contract", asset=key)]
+    reconciles = bool(source.contract(source.first_month or STATIC_PERIOD).reconciles)
+    if reconciles:
+        checks.append(
+            dg.AssetCheckSpec(
+                RECONCILES,
+                asset=key,
+                description="The publisher's own totals equal the sums of its rows.",
+            )
+        )
 
     @dg.multi_asset(
         name=source.name,
@@ -367,7 +414,7 @@ def build_lake_asset(
         ],
         partitions_def=source.partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run() if source.partitions_def else None,
-        check_specs=[dg.AssetCheckSpec("contract", asset=key)],
+        check_specs=checks,
         required_resource_keys={"home", "pseudonym_key"} if pseudonymise else {"home"},
     )
     def _asset(context: dg.AssetExecutionContext):
@@ -417,6 +464,8 @@ def build_lake_asset(
             }
         )
         yield contract_check(outcomes, key)
+        if reconciles:
+            yield reconciliation_check(outcomes, key)
 
     return _asset
 

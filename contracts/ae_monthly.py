@@ -100,6 +100,7 @@ def ae_monthly_contract(month: str) -> Contract:
         row_rules=tuple(AE_MONTHLY_RULES),
         lower_case_header=False,
         not_data=f"upper(\"Period\") = '{TOTAL_ROW}'",
+        reconciles=tuple(COUNT_COLUMNS),  # the TOTAL row is England's, every measure
         limits=Limits(max_bytes=20 << 20, max_rows=50_000),
     )
 

@@ -112,6 +112,9 @@ class Contract:
     lookups: tuple[Lookup, ...] = ()
     lower_case_header: bool = True  # `Organisation_Code` reads as `organisation_code`
     not_data: str | None = None  # SQL over the text columns: rows that are not data (totals)
+    # count columns whose sum over the rows the publisher states in its own total row (the
+    # `not_data` row): each file is reconciled against it (ValidatedFiles.reconciliation)
+    reconciles: tuple[str, ...] = ()
     limits: Limits = Limits(max_bytes=50 << 20, max_rows=1_000_000)
 
     @property
@@ -131,6 +134,8 @@ class ValidatedFiles:
     table: str  # temporary table: the contract's columns plus `_file` and `_line`
     violations: dict[str, list[Violation]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    # file -> column -> (the rows' sum, the publisher's total row); only for files with one
+    reconciliation: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
     @property
     def accepted(self) -> list[str]:
@@ -447,6 +452,8 @@ def _stage(
         connection.execute("drop table if exists _reject_errors")  # the next read's own
         connection.execute("drop table if exists _reject_scans")
     if contract.not_data:
+        if contract.reconciles and not numbered:
+            result.reconciliation = _reconcile(connection, contract)
         connection.execute(f"delete from _checked where {contract.not_data}")
     present = " and ".join(f"{_quoted(c)} is null" for c in columns)
     connection.execute(f"delete from _checked where {present}")  # blank lines are not rows
@@ -462,6 +469,34 @@ def _stage(
         elif rows > contract.limits.max_rows:
             rule = f"file has {rows:,} rows, over the {contract.limits.max_rows:,}-row limit"
             result.violations[name].append(Violation(name, None, None, rule))
+
+
+def _reconcile(
+    connection: duckdb.DuckDBPyConnection, contract: Contract
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Per file with a total row: each reconciled column's sum over the data rows beside the
+    value the publisher's total row states."""
+    assert contract.not_data
+    schema = contract.schema.columns
+    typed = {c: typed_name(c, schema[c].dtype) for c in contract.reconciles}
+    sums = ", ".join(
+        f"sum({t}) filter (where not ({contract.not_data})), "
+        f"any_value({t}) filter (where {contract.not_data})"
+        for t in typed.values()
+    )
+    found: dict[str, dict[str, tuple[float, float]]] = {}
+    rows = connection.execute(
+        f"select {FILE_COLUMN}, {sums} from _checked group by {FILE_COLUMN} "
+        f"having count(*) filter (where {contract.not_data}) = 1"
+    ).fetchall()
+    for file, *values in rows:
+        pairs = zip(values[::2], values[1::2], strict=True)
+        found[file] = {
+            column: (float(computed or 0), float(published))
+            for column, (computed, published) in zip(typed, pairs, strict=True)
+            if published is not None
+        }
+    return found
 
 
 def _sql_map(values: Mapping[str, str | None]) -> str:

@@ -258,9 +258,9 @@ def test_the_lake_holds_the_revised_release_only(real_ae, home):
     expected = read_ae_monthly(real_ae / revised, "2024-07")
     assert (lake["source_file"] == f"nhse_ae/{revised}").all()
     pd.testing.assert_frame_equal(lake[OUTPUT_COLUMNS], expected, check_dtype=False)
-    [check] = result.get_asset_check_evaluations()
-    assert check.passed
-    assert check.metadata["files_accepted"].value == 1
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["contract"].passed and checks["reconciles_with_publisher_total"].passed
+    assert checks["contract"].metadata["files_accepted"].value == 1
 
 
 def test_a_bad_release_is_quarantined_and_leaves_no_lake_file(real_ae, home):
@@ -273,8 +273,8 @@ def test_a_bad_release_is_quarantined_and_leaves_no_lake_file(real_ae, home):
     result = _materialize("2024-06-01")
 
     assert not (partition_dir(get_settings().lake, "nhse_ae_attendances", "2024-06")).exists()
-    [check] = result.get_asset_check_evaluations()
-    assert not check.passed
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert not checks["contract"].passed
     report = get_settings().quarantine / "nhse_ae_attendances" / "period=2024-06"
     assert (report / f"nhse_ae__{JUNE}.violations.json").is_file()
 
@@ -313,3 +313,41 @@ def test_demo_files_keep_the_published_format_and_are_deterministic(tmp_path):
     assert (walk_ins["attendances_other"] > 0).all()
     totals = june_frame[list(COUNT_COLUMNS.values())].sum()
     assert [int(value) for value in rows[-1][4:]] == totals.tolist()
+
+
+# (e) each load reconciles itself against NHS England's TOTAL row
+
+
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_every_real_release_reconciles_with_its_total_row(real_ae, home, name):
+    landing = get_settings().landing / "nhse_ae"
+    landing.mkdir(parents=True)
+    shutil.copy(real_ae / name, landing / name)
+
+    result = _materialize(f"{_month(name)}-01")
+
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    reconciled = checks["reconciles_with_publisher_total"]
+    assert reconciled.passed, reconciled.metadata["differences"].value
+    assert reconciled.metadata["totals_compared"].value == len(COUNT_COLUMNS)
+
+
+def test_a_file_whose_rows_do_not_add_up_to_england_fails_the_check_and_is_kept(real_ae, home):
+    landing = get_settings().landing / "nhse_ae"
+    rows = _rows(real_ae / JUNE)
+    column = "A&E attendances Type 1"
+    published = int(rows[3][rows[0].index(column)])
+    _set_cell(4, column, str(published + 5))(rows)  # a provider's row, not the TOTAL row
+    _write_rows(landing / JUNE, rows)
+
+    result = _materialize("2024-06-01")
+
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    reconciled = checks["reconciles_with_publisher_total"]
+    assert not reconciled.passed
+    [difference] = reconciled.metadata["differences"].value
+    total = int(next(r for r in rows if r[0].strip() == "TOTAL")[rows[0].index(column)])
+    assert f"'{column}' sums to {total + 5:,}" in difference
+    assert f"the total row says {total:,}" in difference
+    lake = pd.read_parquet(partition_dir(get_settings().lake, "nhse_ae_attendances", "2024-06"))
+    assert lake["attendances_type1"].sum() == total + 5  # kept: the check says, it does not drop

@@ -442,6 +442,43 @@ def test_the_national_figure_is_the_england_total_row_of_the_real_file(built, re
     assert not (rows["national_value"] == rows["peer_mean"]).any()
 
 
+def test_every_ae_national_figure_is_computed_from_the_england_total_row(built, real_data):
+    """Each A&E metric's national value for June 2024 equals the same measure computed from the
+    TOTAL row of NHS England's file alone."""
+    total = pd.read_csv(real_data / "ae_monthly" / REAL_JUNE_AE).set_index("Org Code").loc["TOTAL"]
+    n = {
+        name: int(total[name])
+        for name in total.index
+        if name not in ("Period", "Parent Org", "Org name")
+    }
+    type1 = n["A&E attendances Type 1"] + n["A&E attendances Booked Appointments Type 1"]
+    type2 = n["A&E attendances Type 2"] + n["A&E attendances Booked Appointments Type 2"]
+    over1 = (
+        n["Attendances over 4hrs Type 1"] + n["Attendances over 4hrs Booked Appointments Type 1"]
+    )
+    over2 = (
+        n["Attendances over 4hrs Type 2"] + n["Attendances over 4hrs Booked Appointments Type 2"]
+    )
+    via_ae = sum(v for k, v in n.items() if k.startswith("Emergency admissions via A&E"))
+    dta = (
+        n["Patients who have waited 4-12 hs from DTA to admission"]
+        + n["Patients who have waited 12+ hrs from DTA to admission"]
+    )
+    all_admissions = via_ae + n["Other emergency admissions"]
+    expected = {
+        "AE_4HR_TYPE1": 100 * (type1 - over1) / type1,
+        "AE_4HR_TYPE2": 100 * (type2 - over2) / type2,
+        "AE_4HR_DTA": 100 * dta / via_ae,
+        "AE_12HR_DTA": 100 * n["Patients who have waited 12+ hrs from DTA to admission"] / via_ae,
+        "AE_ADMISSION_CONVERSION": 100 * n["Emergency admissions via A&E - Type 1"] / type1,
+        "AE_EMERGENCY_ADMISSIONS": all_admissions,
+        "AE_ADMISSIONS_VIA_AE": 100 * via_ae / all_admissions,
+    }
+    for metric, england in expected.items():
+        rows = _benchmark_rows(built, metric, "2024-06")
+        assert rows["national_value"].to_numpy() == pytest.approx(england, rel=1e-12), metric
+
+
 def _published_csvs(built, collection: str) -> pd.DataFrame:
     folders = (built["home"] / "published" / collection).glob("*/v*/organisations")
     frames = [pd.read_csv(p, dtype=str) for folder in folders for p in folder.glob("*.csv")]

@@ -8,8 +8,10 @@
 
 {#- The A&E metrics of the catalogue (collection nhse_ae), one row per provider, month and metric.
     The 4-hour measures count booked appointments, as NHS England's published performance does.
-    Type 1 metrics are for providers with a type 1 department only; a zero denominator gives no
-    row, so a provider without emergency admissions via A&E has no AE_12HR_DTA value. -#}
+    Type 1 (type 2) metrics are for providers with a type 1 (type 2) department only; a zero
+    denominator gives no row, so a provider without emergency admissions via A&E has no
+    AE_12HR_DTA value. Emergency admissions (a count) are via A&E of every type plus the other
+    emergency admissions NHS England counts beside them. -#}
 
 with
 
@@ -36,10 +38,17 @@ totals as (
             - over_4hrs_type1 - over_4hrs_type2 - over_4hrs_other
             - over_4hrs_booked_type1 - over_4hrs_booked_type2 - over_4hrs_booked_other
             as all_within_4hrs,
+        attendances_type2,
+        attendances_type2 + booked_type2 as type2_attendances,
+        attendances_type2 + booked_type2
+            - over_4hrs_type2 - over_4hrs_booked_type2 as type2_within_4hrs,
         dta_over_12_hours,
+        dta_4_to_12_hours + dta_over_12_hours as dta_over_4_hours,
         emergency_admissions_type1,
         emergency_admissions_type1 + emergency_admissions_type2
             + emergency_admissions_other as emergency_admissions,
+        emergency_admissions_type1 + emergency_admissions_type2
+            + emergency_admissions_other + other_emergency_admissions as all_emergency_admissions,
         source_file,
         source_sha256,
         submitted_at
@@ -48,18 +57,24 @@ totals as (
 
 ),
 
-{#- metric code: (numerator, denominator, only for providers with a type 1 department) -#}
+{#- metric code: (numerator, denominator (null for a count), which providers have a value) -#}
 {%- set metrics = {
-    'AE_4HR_ALL': ('all_within_4hrs', 'all_attendances', false),
-    'AE_4HR_TYPE1': ('type1_within_4hrs', 'type1_attendances', true),
-    'AE_12HR_DTA': ('dta_over_12_hours', 'emergency_admissions', false),
-    'AE_ADMISSION_CONVERSION': ('emergency_admissions_type1', 'type1_attendances', true),
+    'AE_4HR_ALL': ('all_within_4hrs', 'all_attendances', 'all_attendances > 0'),
+    'AE_4HR_TYPE1': ('type1_within_4hrs', 'type1_attendances', 'type1_attendances > 0'),
+    'AE_4HR_TYPE2': ('type2_within_4hrs', 'type2_attendances', 'type2_attendances > 0'),
+    'AE_4HR_DTA': ('dta_over_4_hours', 'emergency_admissions', 'emergency_admissions > 0'),
+    'AE_12HR_DTA': ('dta_over_12_hours', 'emergency_admissions', 'emergency_admissions > 0'),
+    'AE_ADMISSION_CONVERSION': (
+        'emergency_admissions_type1', 'type1_attendances', 'type1_attendances > 0'),
+    'AE_EMERGENCY_ADMISSIONS': ('all_emergency_admissions', 'null', 'all_emergency_admissions > 0'),
+    'AE_ADMISSIONS_VIA_AE': (
+        'emergency_admissions', 'all_emergency_admissions', 'all_emergency_admissions > 0'),
 } %}
 
 metric_values as (
 
     {% for metric_code, definition in metrics.items() %}
-    {%- set numerator, denominator, type1_only = definition %}
+    {%- set numerator, denominator, has_value = definition %}
     select
         '{{ metric_code }}' as metric_code,
         organisation_code,
@@ -70,7 +85,7 @@ metric_values as (
         source_sha256,
         submitted_at
     from totals
-    {% if type1_only %}where attendances_type1 > 0{% endif %}
+    where {{ has_value }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -90,4 +105,3 @@ select
     submitted_at
 
 from metric_values
-where denominator > 0
