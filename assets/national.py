@@ -39,6 +39,15 @@ nhse_ae_attendances = build_lake_asset(
     SOURCES["nhse_ae_attendances"],
     renamed_select({**ae_monthly.TEXT_COLUMNS, **ae_monthly.COUNT_COLUMNS}),
 )
+nhse_ae_history = build_lake_asset(
+    SOURCES["nhse_ae_history"],
+    lambda source, period: (
+        "select cast(strptime(accepted.period, '%Y-%m-%d') as date) as period_start, "
+        "org_code as organisation_code, type as department_type, attendances, breaches, "
+        "admissions, meta.source_file, meta.source_sha256, meta.submitted_at "
+        "from accepted join meta on meta._file = accepted._file"
+    ),
+)
 nhse_rtt_pathways = build_lake_asset(SOURCES["nhse_rtt_pathways"], renamed_select(rtt.LAKE_COLUMNS))
 
-defs = dg.Definitions(assets=[nhse_ae_attendances, nhse_rtt_pathways])
+defs = dg.Definitions(assets=[nhse_ae_attendances, nhse_ae_history, nhse_rtt_pathways])

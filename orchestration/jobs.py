@@ -52,9 +52,16 @@ def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAsset
     reference = dg.define_asset_job(
         REFERENCE_REFRESH_JOB,
         selection=dg.AssetSelection.assets(
-            *_keys(assets, lambda a, k: group(a, k) == REFERENCE_GROUP)
+            *_keys(
+                assets,
+                lambda a, k: (
+                    group(a, k) == REFERENCE_GROUP
+                    or (k.path[-1] in SOURCES and SOURCES[k.path[-1]].cadence == "static")
+                ),
+            )
         ),
-        description="The organisation register and the window calendar.",
+        description="The organisation register, the window calendar and the other "
+        "unpartitioned sources (national history).",
     )
     mart = dg.define_asset_job(
         MART_REFRESH_JOB,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from contracts.ae_history import ae_history_contract
 from contracts.ae_monthly import MONTH_NAMES, ae_monthly_contract
 from contracts.indicator_return import indicator_return_contract
 from contracts.operational_extracts import epr_contacts_contract, eroster_shifts_contract
@@ -238,6 +239,18 @@ SOURCES: dict[str, Source] = {
                 "ae-attendances-and-emergency-admissions-{financial_year}/",
                 link=r"Monthly-AE-{month_name}-{year}(-revised)?\.csv",
             ),
+        ),
+        Source(
+            name="nhse_ae_history",
+            family="national_data",
+            description=(
+                "NHS England's A&E series April 2016 - March 2019 (NHSRdatasets' tidy "
+                "ae_attendances): attendances, 4-hour breaches and admissions by department "
+                "type; one unpartitioned dataset, so A&E indicators go back to 2016."
+            ),
+            cadence="static",
+            landing=re.compile(r"ae_history/ae_attendances_\d{4}_\d{4}\.csv"),
+            contract=lambda _: ae_history_contract,
         ),
         Source(
             name="nhse_rtt_pathways",

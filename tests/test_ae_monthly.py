@@ -351,3 +351,30 @@ def test_a_file_whose_rows_do_not_add_up_to_england_fails_the_check_and_is_kept(
     assert f"the total row says {total:,}" in difference
     lake = pd.read_parquet(partition_dir(get_settings().lake, "nhse_ae_attendances", "2024-06"))
     assert lake["attendances_type1"].sum() == total + 5  # kept: the check says, it does not drop
+
+
+# (f) the historic series, April 2016 - March 2019
+
+
+def test_the_historic_series_loads_whole_with_its_column_totals(real_data, home):
+    from assets.national import nhse_ae_history
+
+    source = real_data / "ae_history" / "ae_attendances_2016_2019.csv"
+    landing = get_settings().landing / "ae_history"
+    landing.mkdir(parents=True)
+    shutil.copy(source, landing / source.name)
+
+    result = dg.materialize(
+        [nhse_ae_history], instance=dg.DagsterInstance.get(), resources=RESOURCES
+    )
+
+    assert result.success
+    lake = pd.read_parquet(get_settings().lake / "nhse_ae_history" / "data.parquet")
+    rows = _rows(source)
+    header = rows[0]
+    assert len(lake) == len(rows) - 1
+    for column in ("attendances", "breaches", "admissions"):
+        expected = sum(int(r[header.index(column)]) for r in rows[1:])
+        assert lake[column].sum() == expected, column
+    assert str(lake["period_start"].min())[:10] == "2016-04-01"
+    assert str(lake["period_start"].max())[:10] == "2019-03-01"

@@ -40,6 +40,10 @@ DEMO = DemoConfig(
     last_month="2024-06",
 )
 REAL_JUNE_AE = "Monthly-AE-June-2024.csv"
+REAL_AE_HISTORY = "ae_attendances_2016_2019.csv"
+# rows for a month NHS England's monthly file covers: the monthly file must win (the June 2024
+# national figures are tested against its TOTAL row)
+HISTORY_OVERRIDDEN = "2024-06-01,ZZZ,1,1000,999,10\n2024-06-01,ZZZ,other,50,49,0\n"
 NOW = datetime(2024, 12, 1)
 
 
@@ -55,6 +59,11 @@ def built(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator
         _small_count(home / "landing" / "community_indicators" / "2024-05", "CI_MORTALITY")
         _small_count(home / "landing" / "mhlda" / "2024-25-Q1", "MH_RESTRAINT")
         shutil.copy(real_data / "ae_monthly" / REAL_JUNE_AE, home / "landing" / "nhse_ae")
+        history = home / "landing" / "ae_history" / REAL_AE_HISTORY
+        history.parent.mkdir(parents=True)
+        history.write_text(
+            (real_data / "ae_history" / REAL_AE_HISTORY).read_text() + HISTORY_OVERRIDDEN
+        )
         refresh = ["refresh", "--start", "2024-03", "--to", "2024-06"]
         assert main(refresh) == 0
         first = _mart(home)
@@ -440,6 +449,29 @@ def test_the_national_figure_is_the_england_total_row_of_the_real_file(built, re
     assert rows["national_denominator"].unique().tolist() == [attendances]
     assert round(england, 1) == 74.6
     assert not (rows["national_value"] == rows["peer_mean"]).any()
+
+
+def test_a_and_e_goes_back_to_2016_from_the_historic_series(built, real_data):
+    """Four-hour performance from April 2016 to March 2019 comes from NHS England's historic
+    series: each month's national figure equals the file's own sums (read with the csv module),
+    and no month after it takes anything from it."""
+    with (real_data / "ae_history" / REAL_AE_HISTORY).open(newline="") as handle:
+        history = list(csv.DictReader(handle))
+    months = sorted({row["period"] for row in history})
+    assert (months[0], months[-1], len(months)) == ("2016-04-01", "2019-03-01", 36)
+    values = built["second"]["fct_metric_value"]
+    ae = values[(values["metric_code"] == "AE_4HR_ALL") & (values["team_code"].isna())]
+    for month in ("2016-04-01", "2017-03-01", "2019-03-01"):
+        rows = [r for r in history if r["period"] == month]
+        attendances = sum(int(r["attendances"]) for r in rows)
+        breaches = sum(int(r["breaches"]) for r in rows)
+        benchmark = _benchmark_rows(built, "AE_4HR_ALL", month[:7])
+        expected = 100 * (attendances - breaches) / attendances
+        assert benchmark["national_value"].to_numpy() == pytest.approx(expected, rel=1e-12)
+        assert benchmark["national_denominator"].unique().tolist() == [attendances]
+        month_values = ae[ae["period_start"] == pd.Timestamp(month)]
+        assert set(month_values["source_file"]) == {f"ae_history/{REAL_AE_HISTORY}"}
+    assert "ZZZ" not in set(ae["organisation_code"])  # June 2024 is the monthly file's
 
 
 def test_every_ae_national_figure_is_computed_from_the_england_total_row(built, real_data):

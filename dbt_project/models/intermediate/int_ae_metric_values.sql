@@ -57,6 +57,33 @@ totals as (
 
 ),
 
+{#- the historic series for the months no monthly file covers: its measures by department type,
+    as the monthly columns they correspond to (it has no booked appointments, decision-to-admit
+    waits or other emergency admissions, so those metrics start with the monthly files) -#}
+history_by_organisation as (
+
+    select
+        organisation_code,
+        period_start,
+        sum(attendances) filter (where department_type = '1') as type1_attendances,
+        sum(attendances) filter (where department_type = '2') as type2_attendances,
+        sum(attendances) as all_attendances,
+        sum(attendances - over_4hrs) filter (where department_type = '1') as type1_within_4hrs,
+        sum(attendances - over_4hrs) filter (where department_type = '2') as type2_within_4hrs,
+        sum(attendances - over_4hrs) as all_within_4hrs,
+        sum(emergency_admissions) filter (where department_type = '1')
+            as emergency_admissions_type1,
+        any_value(source_file) as source_file,
+        any_value(source_sha256) as source_sha256,
+        max(submitted_at) as submitted_at
+
+    from {{ ref('stg_nhse__ae_history') }}
+    where {{ in_partition_window('period_start') }}
+        and period_start not in (select distinct period_start from attendances)
+    group by organisation_code, period_start
+
+),
+
 {#- metric code: (numerator, denominator (null for a count), which providers have a value) -#}
 {%- set metrics = {
     'AE_4HR_ALL': ('all_within_4hrs', 'all_attendances', 'all_attendances > 0'),
@@ -87,6 +114,23 @@ metric_values as (
     from totals
     where {{ has_value }}
     {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+    {#- the history's metrics, from the same definitions -#}
+    {% for metric_code in ['AE_4HR_ALL', 'AE_4HR_TYPE1', 'AE_4HR_TYPE2', 'AE_ADMISSION_CONVERSION'] %}
+    {%- set numerator, denominator, has_value = metrics[metric_code] %}
+    union all
+    select
+        '{{ metric_code }}' as metric_code,
+        organisation_code,
+        period_start,
+        {{ numerator }} as numerator,
+        {{ denominator }} as denominator,
+        source_file,
+        source_sha256,
+        submitted_at
+    from history_by_organisation
+    where coalesce({{ has_value }}, false)
     {% endfor %}
 
 )
