@@ -115,7 +115,9 @@ def run_dagster(path: Path, home: Path) -> int:
             resources={"home": HomeResource()},
         )
     assert result.success
-    return int(result.get_asset_materialization_events()[0].materialization.metadata["run_rows"].value)
+    return int(
+        result.get_asset_materialization_events()[0].materialization.metadata["run_rows"].value
+    )
 
 
 def run_pandas(path: Path, home: Path) -> int:
