@@ -1,5 +1,6 @@
-"""National open data: NHS England's monthly A&E Attendances and Emergency Admissions, and
-Referral to Treatment (RTT) waiting times.
+"""National open data: NHS England's monthly A&E Attendances and Emergency Admissions, Referral to
+Treatment (RTT) waiting times, and the Mental Health Services Data Set's (MHSDS) community mental
+health 4-week waits.
 
 Landing layout, flat, files named as NHS England publishes them:
 `landing/nhse_ae/Monthly-AE-<Month>-<YYYY>.csv`, `...-revised.csv` when NHS England revises a
@@ -8,13 +9,15 @@ earlier release of the same month (a whole new file, not a patch): of the month'
 the revised one counts, else the newest; the others are recorded as superseded. RTT's full CSV
 extract lands as `landing/nhse_rtt/<YYYYMMDD>-RTT-<Month>-<YYYY>-full-extract.csv` (the name inside
 NHS England's zip; `peerbench fetch nhse_rtt_pathways` unpacks it), with the same revision rule.
-Both are read by DuckDB straight from the CSV: RTT's 82 MB month never passes through pandas.
+MHSDS lands as `landing/nhse_mhsds/MHSDS_Data_4WW_<Mon>Perf_<YYYY>[_v<N>].csv`, the highest
+version of a release counting. All are read by DuckDB straight from the CSV: RTT's 82 MB month
+never passes through pandas.
 """
 
 import dagster as dg
 
 from assets.lake import build_lake_asset
-from contracts import ae_monthly, rtt
+from contracts import ae_monthly, mhsds, rtt
 from orchestration.registry import SOURCES, Source
 
 
@@ -50,4 +53,31 @@ nhse_ae_history = build_lake_asset(
 )
 nhse_rtt_pathways = build_lake_asset(SOURCES["nhse_rtt_pathways"], renamed_select(rtt.LAKE_COLUMNS))
 
-defs = dg.Definitions(assets=[nhse_ae_attendances, nhse_ae_history, nhse_rtt_pathways])
+
+def mhsds_select(source: Source, period: str) -> str:
+    """MHSDS rows under snake_case names with their dates as dates, and each value as a number,
+    null where NHS England suppressed it (`*`, flagged `suppressed`); the period and lineage."""
+    columns = [  # qualified: `meta` has a status column too
+        f"cast(strptime(accepted.\"{published}\", '{mhsds.DATE_FORMAT}') as date) as {name}"
+        if published in mhsds.DATE_COLUMNS
+        else f'accepted."{published}" as {name}'
+        for published, name in mhsds.COLUMNS.items()
+        if published != "MEASURE_VALUE"
+    ]
+    value = 'accepted."MEASURE_VALUE"'
+    columns += [
+        f"cast(nullif({value}, '{mhsds.SUPPRESSED}') as double) as measure_value",
+        f"{value} = '{mhsds.SUPPRESSED}' as suppressed",
+    ]
+    return (
+        f"select {', '.join(columns)}, '{period}' as period, meta.source_file, "
+        "meta.source_sha256, meta.submitted_at "
+        "from accepted join meta on meta._file = accepted._file"
+    )
+
+
+nhse_mhsds_waits = build_lake_asset(SOURCES["nhse_mhsds_waits"], mhsds_select)
+
+defs = dg.Definitions(
+    assets=[nhse_ae_attendances, nhse_ae_history, nhse_rtt_pathways, nhse_mhsds_waits]
+)

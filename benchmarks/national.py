@@ -364,6 +364,7 @@ def main() -> None:
     started = time.perf_counter()
     config = DemoConfig(
         rtt_start=None,  # the yardstick scripts do not read RTT
+        mhsds_start=None,  # nor MHSDS
         seed=SEED,
         community_start=first,
         mhlda_start=first,

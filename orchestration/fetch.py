@@ -10,8 +10,8 @@ publisher's date and the landing path, and it is landed atomically under a hidde
 so a half-downloaded file is never read. Offline, a cached file is landed from the cache; without
 one the error says so, and `refresh` still reads what is already in landing.
 
-`PEERBENCH_FETCH_MIRROR` replaces the scheme and host of every publisher URL (a local mirror, or the
-loopback server the tests run).
+`PEERBENCH_FETCH_MIRROR` replaces the scheme and host of every publisher URL, pages and the files
+they link to on other hosts alike (a local mirror, or the loopback server the tests run).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ class _Links(HTMLParser):
 
 def find_link(page_url: str, html: str, pattern: str) -> str:
     """The absolute URL of the link on the page whose file name matches `pattern`: a revised
-    release before the original, else the last listed."""
+    release before the original, then the highest version (`_v2`), else the last listed."""
     parser = _Links()
     parser.feed(html)
     found = [
@@ -125,7 +125,13 @@ def find_link(page_url: str, html: str, pattern: str) -> str:
     ]
     if not found:
         raise FetchError(f"{page_url}: no link matching {pattern!r}: not published (yet)?")
-    return max(enumerate(found), key=lambda item: ("revised" in item[1].lower(), item[0]))[1]
+
+    def rank(item: tuple[int, str]) -> tuple[bool, int, int]:
+        index, url = item
+        version = re.search(r"_v(\d+)\.\w+$", url, re.IGNORECASE)
+        return "revised" in url.lower(), int(version[1]) if version else 1, index
+
+    return max(enumerate(found), key=rank)[1]
 
 
 def latest_expected(source: Source, today: date) -> str:
@@ -162,6 +168,7 @@ def template_fields(source: Source, period: str) -> dict[str, str]:
         "month": f"{day.month:02d}",
         "month_name": day.strftime("%B"),
         "MONTH_NAME": day.strftime("%B").upper(),
+        "month_name_lower": day.strftime("%B").lower(),
         "mon": day.strftime("%b"),
         "published_year": f"{published.year}",
         "published_month": f"{published.month:02d}",
@@ -244,6 +251,8 @@ def fetch(source: Source, period: str, settings: Settings, *, force: bool = Fals
             page = with_mirror(publication.url.format(**fields), mirror)
             html = download(page, policy).decode("utf-8", errors="replace")
             url = find_link(page, html, publication.link.format(**fields))
+            if mirror and not url.startswith(mirror):  # a file on another host (NHS Digital's)
+                url = with_mirror(url, mirror)
     else:
         url = with_mirror(publication.url.format(**fields), mirror)
     body = None if force else cache.get(url)

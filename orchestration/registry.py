@@ -20,6 +20,7 @@ import dagster as dg
 from contracts.ae_history import ae_history_contract
 from contracts.ae_monthly import MONTH_NAMES, ae_monthly_contract
 from contracts.indicator_return import indicator_return_contract
+from contracts.mhsds import mhsds_contract
 from contracts.operational_extracts import epr_contacts_contract, eroster_shifts_contract
 from contracts.organisation_register import organisation_register_contract
 from contracts.rtt import rtt_contract
@@ -48,9 +49,9 @@ class Publication:
     `url` is a template of the file's URL, or, when `link` is set, of the index page that lists
     it, `link` being the pattern of the file's name there (a regular expression; templates are
     `str.format` strings, so a regex's own braces are doubled). Template fields: period, year, yy,
-    month, month_name, MONTH_NAME, mon, financial_year, and published_year / published_month (of
-    the publication day in the collection's calendar). An archive's member matching
-    `archive_member` is landed."""
+    month, month_name, MONTH_NAME, month_name_lower, mon, financial_year, and published_year /
+    published_month (of the publication day in the collection's calendar). An archive's member
+    matching `archive_member` is landed."""
 
     publisher: str
     dataset: str
@@ -70,7 +71,7 @@ class Source:
     family: str  # asset group: indicator_collections, national_data, operational_extracts
     description: str
     cadence: str  # month, quarter or static
-    landing: re.Pattern[str]  # path under landing/; groups: period or month+year, org, stamp
+    landing: re.Pattern[str]  # path under landing/; groups: period or month_name+year, org, stamp
     contract: Callable[[str], Contract]  # period label -> contract
     collection: str | None = None  # the window calendar and publication it belongs to
     submitters: tuple[str, ...] = ()  # organisation types that may submit; () for publishers
@@ -117,8 +118,9 @@ class Source:
         if not found:
             return None
         groups = found.groupdict()
-        if "month_name" in groups:
-            number = [m.lower() for m in MONTH_NAMES].index(groups["month_name"].lower()) + 1
+        if "month_name" in groups:  # 'April' or 'Apr': the first three letters tell them apart
+            prefixes = [m[:3].lower() for m in MONTH_NAMES]
+            number = prefixes.index(groups["month_name"][:3].lower()) + 1
             groups["period"] = f"{groups['year']}-{number:02d}"
         stamp = datetime.strptime(groups["stamp"], STAMP_FORMAT) if groups.get("stamp") else None
         release = groups.get("release") or ""
@@ -130,7 +132,7 @@ class Source:
             stamp=stamp,
             release=(
                 release.count("-revised"),
-                tuple(int(n) for n in re.findall(r"-(\d+)", release)),
+                tuple(int(n) for n in re.findall(r"(?:-|_v)(\d+)", release)),
             ),
         )
 
@@ -144,7 +146,8 @@ class LandingFile:
     period: str
     submitter: str | None
     stamp: datetime | None
-    release: tuple[int, tuple[int, ...]] = (0, ())  # revised first, then NHS England's -1 copies
+    # revised first, then the numbers: NHS England's _v2 versions, a browser's -1 copies
+    release: tuple[int, tuple[int, ...]] = (0, ())
 
 
 def _indicator_contract(collection: str, cadence: str, service_lines: bool):
@@ -180,8 +183,11 @@ def partition_key_of(source: Source, period: str) -> str:
 
 
 NHSE_STATISTICS = "https://www.england.nhs.uk/statistics/statistical-work-areas"
+NHS_DIGITAL_STATISTICS = "https://digital.nhs.uk/data-and-information/publications/statistical"
 MONTH_NAME = r"(?P<month_name>" + "|".join(MONTH_NAMES) + r")-(?P<year>\d{4})"
 RELEASE = r"(?P<release>(?:-revised)?(?:-\d+)*)"  # NHS England's revisions, a browser's copies
+MON = r"(?P<month_name>" + "|".join(m[:3] for m in MONTH_NAMES) + r")"
+VERSION = r"(?P<release>(?:_v\d+)?(?:-\d+)*)"  # NHS England's _v2 reissues, a browser's copies
 SOURCES: dict[str, Source] = {
     source.name: source
     for source in (
@@ -276,6 +282,33 @@ SOURCES: dict[str, Source] = {
                 link=r"Full-CSV-data-file-{mon}{yy}-ZIP-\d+K(-revised)?\.zip",
                 archive_member=r"\d{{8}}-RTT-{month_name}-{year}-full-extract(-revised)?\.csv",
                 format="zip",
+            ),
+        ),
+        Source(
+            name="nhse_mhsds_waits",
+            family="national_data",
+            description=(
+                "NHS England's Mental Health Services Data Set, community mental health 4-week "
+                "waits: referral-spell measures (MRS) for England, ICBs and providers over the "
+                "rolling quarter and the month ending in the release's month; one lake file per "
+                "month from the latest release."
+            ),
+            cadence="month",
+            first_month="2024-04",
+            landing=re.compile(
+                rf"nhse_mhsds/MHSDS_Data_4WW_{MON}Perf_(?P<year>\d{{4}}){VERSION}\.csv",
+                re.IGNORECASE,
+            ),
+            contract=mhsds_contract,
+            collection="nhse_mhsds",
+            publication=Publication(
+                publisher="NHS England",
+                dataset="Mental Health Services Monthly Statistics (community mental health 4-week "
+                "waits)",
+                folder="nhse_mhsds",
+                url=f"{NHS_DIGITAL_STATISTICS}/mental-health-services-monthly-statistics/"
+                "performance-{month_name_lower}-{year}",
+                link=r"MHSDS_Data_4WW_{mon}Perf_{year}(_v\d+)?\.csv",
             ),
         ),
         Source(

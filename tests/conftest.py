@@ -1,6 +1,13 @@
-"""Shared fixtures: the dbt manifest once per session, and a temporary peerbench home per test."""
+"""Shared fixtures: the dbt manifest once per session, a temporary peerbench home per test, and a
+publisher on loopback for `peerbench fetch`."""
 
+import http.server
 import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -73,3 +80,61 @@ def land_register(home: Path, members: dict[str, str]) -> Path:
     rows = [f"{code},{code} NHS Trust,{kind},Y60,Midlands\n" for code, kind in members.items()]
     path.write_text(REGISTER_HEADER + "".join(rows))
     return path
+
+
+@dataclass
+class Publisher:
+    """What the loopback server serves, and how it misbehaves: `fail[path]` 503s before it
+    answers, `stall[path]` requests that get no answer within the client's timeout."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    fail: Counter = field(default_factory=Counter)
+    stall: Counter = field(default_factory=Counter)
+    requests: Counter = field(default_factory=Counter)
+    url: str = ""
+
+
+@pytest.fixture
+def publisher() -> Iterator[Publisher]:
+    """A publisher on loopback (`peerbench fetch`'s tests): serves `files` by URL path."""
+    state = Publisher()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests[self.path] += 1
+            if state.stall[self.path]:
+                state.stall[self.path] -= 1
+                time.sleep(1.5)
+            if state.fail[self.path]:
+                state.fail[self.path] -= 1
+                self.send_error(503, "Service Unavailable")
+                return
+            if self.path not in state.files:
+                self.send_error(404, "Not Found")
+                return
+            body = state.files[self.path]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def mirrored(home: Path, publisher: Publisher, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home whose fetches go to the loopback publisher, with short timeouts."""
+    monkeypatch.setenv("PEERBENCH_FETCH_MIRROR", publisher.url)
+    monkeypatch.setenv("PEERBENCH_FETCH_TIMEOUT", "0.5")
+    monkeypatch.setenv("PEERBENCH_FETCH_ATTEMPTS", "3")
+    return home

@@ -4,16 +4,11 @@ served by a local HTTP server that can fail, stall and disappear as the real one
 from __future__ import annotations
 
 import hashlib
-import http.server
-import threading
-import time
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import Publisher
 
 from orchestration.cli import main
 from orchestration.fetch import FetchError, fetch, find_link, latest_expected, template_fields
@@ -26,62 +21,6 @@ AE_PAGE = (
     "ae-attendances-and-emergency-admissions-2024-25/"
 )
 UPLOADS = "/statistics/wp-content/uploads/sites/2/2024/"
-
-
-@dataclass
-class Publisher:
-    """What the loopback server serves, and how it misbehaves: `fail[path]` 503s before it
-    answers, `stall[path]` requests that get no answer within the client's timeout."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    fail: Counter = field(default_factory=Counter)
-    stall: Counter = field(default_factory=Counter)
-    requests: Counter = field(default_factory=Counter)
-    url: str = ""
-
-
-@pytest.fixture
-def publisher() -> Iterator[Publisher]:
-    state = Publisher()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.requests[self.path] += 1
-            if state.stall[self.path]:
-                state.stall[self.path] -= 1
-                time.sleep(1.5)
-            if state.fail[self.path]:
-                state.fail[self.path] -= 1
-                self.send_error(503, "Service Unavailable")
-                return
-            if self.path not in state.files:
-                self.send_error(404, "Not Found")
-                return
-            body = state.files[self.path]
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def mirrored(home: Path, publisher: Publisher, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PEERBENCH_FETCH_MIRROR", publisher.url)
-    monkeypatch.setenv("PEERBENCH_FETCH_TIMEOUT", "0.5")
-    monkeypatch.setenv("PEERBENCH_FETCH_ATTEMPTS", "3")
-    return home
 
 
 def _index(*names: str) -> bytes:

@@ -244,6 +244,9 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
         "nhse_ae/2024-04/v1",
         "nhse_ae/2024-05/v1",
         "nhse_ae/2024-06/v1",
+        "nhse_mhsds/2024-04/v1",
+        "nhse_mhsds/2024-05/v1",
+        "nhse_mhsds/2024-06/v1",
         "nhse_rtt/2024-04/v1",
         "nhse_rtt/2024-05/v1",
         "nhse_rtt/2024-06/v1",
@@ -299,6 +302,35 @@ def test_rtt_waiting_times_equal_an_independent_computation_from_the_extract(bui
     ]
     total = sum(v[0] for (_, line), v in expected.items() if line == "all")
     assert set(national["national_value"]) == {total}
+
+
+def test_mhsds_waits_equal_an_independent_computation_from_the_release(built):
+    """Per mental health trust: clock stops within 4 weeks of all clock stops in the quarter to
+    May, where neither count is suppressed, from the landed CSV read with the csv module."""
+    path = built["home"] / "landing" / "nhse_mhsds" / "MHSDS_Data_4WW_MayPerf_2024.csv"
+    with path.open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["BREAKDOWN"] == "Provider"]
+    counts = {(r["PRIMARY_LEVEL"], r["MEASURE_ID"]): r["MEASURE_VALUE"] for r in rows}
+    expected = {}
+    for metric, (within, total) in {"MH_4WW_CMH": ("MRS01a", "MRS01"),
+                                    "MH_4WW_CYP": ("MRS08a", "MRS08")}.items():  # fmt: skip
+        for org in {org for org, _ in counts}:
+            numerator, denominator = counts[(org, within)], counts[(org, total)]
+            if "*" not in (numerator, denominator) and int(denominator) > 0:
+                expected[(metric, org)] = (float(numerator), float(denominator))
+    values = built["second"]["fct_metric_value"]
+    may = values[
+        (values["collection"] == "nhse_mhsds")
+        & (values["period_start"] == pd.Timestamp("2024-05-01"))
+    ]
+    found = {
+        (row.metric_code, row.organisation_code): (row.numerator, row.denominator)
+        for row in may.itertuples()
+    }
+    assert found == expected
+    assert len({org for metric, org in expected if metric == "MH_4WW_CYP"}) < len(
+        {org for metric, org in expected if metric == "MH_4WW_CMH"}
+    )  # trusts without a CYP service have their counts suppressed
 
 
 def test_publishing_unchanged_inputs_again_writes_no_new_version(built):

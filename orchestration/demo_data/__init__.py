@@ -16,6 +16,7 @@ import numpy as np
 
 from orchestration.calendar import window
 from orchestration.demo_data.indicators import write_community_returns, write_mhlda_returns
+from orchestration.demo_data.mhsds import write_mhsds_files
 from orchestration.demo_data.national import (
     acute_trusts,
     make_sites,
@@ -40,6 +41,7 @@ class DemoConfig:
     mhlda_start: str = "2020-04"  # first month of MHLDA returns (Q1 2020/21)
     ae_start: str = "2021-04"
     rtt_start: str | None = "2024-04"  # NHS England's RTT extracts for the same trusts; None: none
+    mhsds_start: str | None = "2024-04"  # MHSDS 4-week waits for the mental health trusts
     operational_start: str = "2025-04"
     last_month: str | None = None  # default: the last month that has ended
     community_providers: int = COMMUNITY_PROVIDERS
@@ -100,4 +102,13 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
         ]
         rtt_rng = np.random.default_rng([config.seed, 2])  # leaves the other files as they were
         counts["nhse_rtt"] = write_rtt_files(landing, acute_trusts(sites), released, rtt_rng)
+    if config.mhsds_start:
+        released = [  # MHSDS performance is released in the month after next
+            month
+            for month in months_between(config.mhsds_start, last)
+            if window("nhse_mhsds", f"{month}-01").closes_on <= now.date()
+        ]
+        trusts = register[register["organisation_type"] == "mental_health_trust"]
+        mhsds_rng = np.random.default_rng([config.seed, 3])  # leaves the other files as they were
+        counts["nhse_mhsds"] = write_mhsds_files(landing, trusts, released, mhsds_rng)
     return counts

@@ -40,6 +40,13 @@ rtt as (
 
 ),
 
+mhsds as (
+
+    select * from {{ ref('int_mhsds_metric_values') }}
+    where {{ incremental_window() }}
+
+),
+
 operational as (
 
     select * from {{ ref('int_operational_metric_values') }}
@@ -68,6 +75,8 @@ unioned as (
     select * from ae
     union all
     select * from rtt
+    union all
+    select * from mhsds
     union all
     select * from operational
 
