@@ -40,7 +40,8 @@ def mask_identifiers(text: str) -> str:
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule. `line` is the file's own line number (header = 1); None for the file."""
+    """One broken rule. `line` is the file's own line number (its header, if it has one, is 1);
+    None for the file."""
 
     file: str
     line: int | None

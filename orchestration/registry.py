@@ -71,7 +71,8 @@ class Source:
     """One landing format and the lake dataset it feeds."""
 
     name: str  # lake dataset and asset name
-    family: str  # asset group: reference, indicator_collections, national_data, operational_...
+    # asset group: reference, indicator_collections, national_data, operational_extracts
+    family: str
     description: str
     cadence: str  # month, quarter or static
     landing: re.Pattern[str]  # path under landing/; groups: period or month_name+year, org, stamp
