@@ -1,4 +1,9 @@
-"""Reference data: the register of participating organisations, and the window calendar."""
+"""Reference data: the register of participating organisations, the window calendar, and the
+national reference files that say what each organisation is and whom it serves: NHS ODS's trusts
+(`landing/ods/etr.csv`), ONS's population by local authority and single year of age
+(`landing/ons/population_mid2020_ltla21.csv`) and MHCLG's Indices of Deprivation by local
+authority (`landing/mhclg/imd2019_ltla19.csv`). Each is one unpartitioned lake file, replaced
+whole when a new file is accepted; a file that breaks its contract leaves the last one in force."""
 
 from datetime import datetime
 
@@ -6,6 +11,7 @@ import dagster as dg
 import pandas as pd
 
 from assets.lake import build_lake_asset, write_frame
+from contracts import imd, ods_etr, ons_population
 from orchestration.calendar import window
 from orchestration.collections import COLLECTIONS
 from orchestration.registry import SOURCES, Source
@@ -21,6 +27,51 @@ def register_select(source: Source, period: str) -> str:
 
 # A register that fails its contract is quarantined and the last accepted one stays in force.
 organisations = build_lake_asset(SOURCES["organisations"], register_select)
+
+LINEAGE = "meta.source_file, meta.source_sha256, meta.submitted_at"
+
+
+def ods_trusts_select(source: Source, period: str) -> str:
+    """The columns ODS fills, its dates as dates; the null and unused ones are left behind."""
+    dates = [
+        f"cast(strptime({column}, '{ods_etr.DATE_FORMAT}') as date) as {column}"
+        for column in ("open_date", "close_date")
+    ]
+    return (
+        "select organisation_code, name as organisation_name, national_grouping, "
+        "high_level_health_geography, address_line_1, address_line_2, address_line_3, "
+        f"address_line_4, address_line_5, postcode, {', '.join(dates)}, {LINEAGE} "
+        "from accepted join meta on meta._file = accepted._file"
+    )
+
+
+def ons_population_select(source: Source, period: str) -> str:
+    """Long: one row per local authority and single year of age (90 standing for 90 and over),
+    so the share of any age band is one sum; the counts as the whole numbers they are."""
+    ages = ", ".join(f'"{age}"' for age in ons_population.AGES)
+    open_ended = f"{ons_population.OPEN_ENDED_AGE}+"
+    return (
+        "select ltla21_code, ltla21_name, "
+        f"cast(replace(age, '{open_ended}', '{ons_population.OPEN_ENDED_AGE}') as integer) "
+        f"as age, cast(population as bigint) as population, {LINEAGE} "
+        f"from (unpivot accepted on {ages} into name age value population) as ages "
+        "join meta on meta._file = ages._file"
+    )
+
+
+def imd_select(source: Source, period: str) -> str:
+    """The index's own measures prefixed `imd_` beside its domains' (`income_score`...)."""
+    domains = [f"{d}_{m}" for d in imd.DOMAINS for m in ("score", "proportion")]
+    return (
+        "select ltla19_code, score as imd_score, proportion as imd_proportion, "
+        f"extent as imd_extent, {', '.join(domains)}, {LINEAGE} "
+        "from accepted join meta on meta._file = accepted._file"
+    )
+
+
+ods_trusts = build_lake_asset(SOURCES["ods_trusts"], ods_trusts_select)
+ons_ltla_population = build_lake_asset(SOURCES["ons_ltla_population"], ons_population_select)
+mhclg_ltla_deprivation = build_lake_asset(SOURCES["mhclg_ltla_deprivation"], imd_select)
 
 
 def window_calendar(now: datetime) -> pd.DataFrame:
@@ -51,4 +102,12 @@ def collection_windows(home: HomeResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"rows": len(frame)})
 
 
-defs = dg.Definitions(assets=[organisations, collection_windows])
+defs = dg.Definitions(
+    assets=[
+        organisations,
+        collection_windows,
+        ods_trusts,
+        ons_ltla_population,
+        mhclg_ltla_deprivation,
+    ]
+)

@@ -40,7 +40,8 @@ def mask_identifiers(text: str) -> str:
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule. `line` is the file's own line number (header = 1); None for the file."""
+    """One broken rule. `line` is the file's own line number (its header, if it has one, is 1);
+    None for the file."""
 
     file: str
     line: int | None
@@ -111,6 +112,8 @@ class Contract:
     identifiers: tuple[str, ...] = ()  # their values are never shown
     lookups: tuple[Lookup, ...] = ()
     lower_case_header: bool = True  # `Organisation_Code` reads as `organisation_code`
+    # a file without a header row (ODS's): its columns in order, the first line being data
+    headerless: tuple[str, ...] = ()
     not_data: str | None = None  # SQL over the text columns: rows that are not data (totals)
     # count columns whose sum over the rows the publisher states in its own total row (the
     # `not_data` row): each file is reconciled against it (ValidatedFiles.reconciliation)
@@ -124,6 +127,10 @@ class Contract:
     @property
     def key(self) -> list[str]:
         return list(self.schema.unique or [])
+
+    @property
+    def first_data_line(self) -> int:
+        return HEADER_LINE if self.headerless else HEADER_LINE + 1
 
 
 @dataclass
@@ -292,7 +299,8 @@ def _header(first_line: str, lower: bool) -> list[str]:
 
 def _read_header(path: Path, name: str, contract: Contract) -> tuple[list[str], list[Violation]]:
     """The file's normalised column names, or the file-level violations that stop it being read:
-    too big, empty, not UTF-8 in its header, missing, unknown or repeated columns."""
+    too big, empty, not UTF-8 in its header, missing, unknown or repeated columns. A headerless
+    file's columns are the contract's; its first line, as wide as any, must have as many fields."""
     size = path.stat().st_size
     if size > contract.limits.max_bytes:
         rule = f"file is {size:,} bytes, over the {contract.limits.max_bytes:,}-byte limit"
@@ -306,6 +314,8 @@ def _read_header(path: Path, name: str, contract: Contract) -> tuple[list[str], 
     except UnicodeDecodeError as error:
         return [], [_encoding_violation(name, 1, first, error)]
     header = _header(text, contract.lower_case_header)
+    if contract.headerless:
+        return _headerless(name, header, contract.headerless)
     expected = [c for c, column in contract.schema.columns.items() if column.required]
     violations = [
         Violation(name, HEADER_LINE, column, "expected column is missing")
@@ -321,6 +331,21 @@ def _read_header(path: Path, name: str, contract: Contract) -> tuple[list[str], 
     repeated = sorted({column for column in header if column and header.count(column) > 1})
     violations += [Violation(name, HEADER_LINE, c, "column appears twice") for c in repeated]
     return header, violations
+
+
+def _headerless(
+    name: str, first: list[str], columns: tuple[str, ...]
+) -> tuple[list[str], list[Violation]]:
+    """The contract's columns for a file without a header row, or where its first line's fields
+    fall short of them (each missing column named) or run past them."""
+    violations = [
+        Violation(name, HEADER_LINE, column, "expected column is missing")
+        for column in columns[len(first) :]
+    ]
+    if len(first) > len(columns):
+        rule = f"{len(first)} fields, more than the contract's {len(columns)} columns"
+        violations.append(Violation(name, HEADER_LINE, None, rule))
+    return list(columns), violations
 
 
 def _encoding_violation(name: str, line: int, raw: bytes, error: UnicodeDecodeError) -> Violation:
@@ -407,15 +432,17 @@ def _stage(
         paths = [str(files[name]) for name in group]
         keep = [c for c in columns if c in header]
         source = (
-            "read_csv(?, header = true, all_varchar = true, delim = ',', quote = '\"', "
-            "escape = '\"', filename = true, store_rejects = true, "
+            f"read_csv(?, header = {_literal(not contract.headerless)}, all_varchar = true, "
+            "delim = ',', quote = '\"', escape = '\"', filename = true, store_rejects = true, "
             "rejects_scan = '_reject_scans', rejects_table = '_reject_errors', "
             f"names = [{', '.join(_literal(h or f'_blank_{i}') for i, h in enumerate(header))}])"
         )
         if numbered:
             source = f"""(
                 with raw as (select *, row_number() over () as _ordinal from {source})
-                select *, _ordinal - min(_ordinal) over (partition by filename) + 2 as _line
+                select *,
+                    _ordinal - min(_ordinal) over (partition by filename)
+                        + {contract.first_data_line} as _line
                 from raw
             )"""
         name_of = dict(zip(paths, group, strict=True))

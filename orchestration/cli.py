@@ -207,15 +207,21 @@ def fetch(args: argparse.Namespace) -> int:
     """Download a national source's published files into landing/, then `peerbench refresh`."""
     from orchestration.fetch import FetchError, latest_expected, months_between
     from orchestration.fetch import fetch as fetch_file
-    from orchestration.registry import SOURCES
+    from orchestration.registry import SOURCES, STATIC_PERIOD
 
     settings = get_settings()
     source = SOURCES[args.source]
-    last = args.to or args.period or latest_expected(source, date.today())
-    periods = months_between(args.period or last, last)
-    if not periods:
-        print(f"error: --to {last} is before {args.period}")
-        return 2
+    if source.cadence == "static":
+        if args.period or args.to:
+            print(f"error: {source.name} is one file, not published by period: no --period")
+            return 2
+        periods = [STATIC_PERIOD]
+    else:
+        last = args.to or args.period or latest_expected(source, date.today())
+        periods = months_between(args.period or last, last)
+        if not periods:
+            print(f"error: --to {last} is before {args.period}")
+            return 2
     failed = 0
     for period in periods:
         try:

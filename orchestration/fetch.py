@@ -8,7 +8,9 @@ and is retried with a growing pause on timeouts, dropped connections and server 
 keyed by its URL, its SHA-256 and size are recorded in `fetch/manifest.json` beside the URL, the
 publisher's date and the landing path, and it is landed atomically under a hidden name then renamed,
 so a half-downloaded file is never read. Offline, a cached file is landed from the cache; without
-one the error says so, and `refresh` still reads what is already in landing.
+one the error says so, and `refresh` still reads what is already in landing. An unpartitioned
+(static) source has one URL whose file the publisher replaces in place (ODS's etr.zip): it is
+downloaded every time, the cache serving only when the download fails.
 
 `PEERBENCH_FETCH_MIRROR` replaces the scheme and host of every publisher URL, pages and the files
 they link to on other hosts alike (a local mirror, or the loopback server the tests run).
@@ -33,7 +35,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from orchestration.calendar import window
-from orchestration.registry import Source
+from orchestration.registry import STATIC_PERIOD, Source
 from orchestration.settings import Settings
 
 USER_AGENT = "peerbench-fetch/0.1 (+https://github.com/peerbench)"
@@ -157,7 +159,10 @@ def _month(period: str) -> datetime:
 
 def template_fields(source: Source, period: str) -> dict[str, str]:
     """What a URL template may name, for a month label; `published_*` is the month of the
-    publication day in the calendar (NHS England's upload folders are named by it)."""
+    publication day in the calendar (NHS England's upload folders are named by it). A static
+    source's URL names no period."""
+    if period == STATIC_PERIOD:
+        return {"period": period}
     day = _month(period)
     published = window(source.collection, f"{period}-01").closes_on if source.collection else day
     start = day.year if day.month >= 4 else day.year - 1
@@ -255,10 +260,17 @@ def fetch(source: Source, period: str, settings: Settings, *, force: bool = Fals
                 url = with_mirror(url, mirror)
     else:
         url = with_mirror(publication.url.format(**fields), mirror)
-    body = None if force else cache.get(url)
+    replaced_in_place = source.cadence == "static"
+    body = None if force or replaced_in_place else cache.get(url)
     from_cache = body is not None
     if body is None:
-        body = download(url, policy)
+        try:
+            body = download(url, policy)
+        except FetchError:
+            body = cache.get(url) if replaced_in_place and not force else None
+            if body is None:
+                raise
+            from_cache = True
     name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
     content = body
     if publication.archive_member:

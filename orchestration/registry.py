@@ -19,8 +19,11 @@ import dagster as dg
 
 from contracts.ae_history import ae_history_contract
 from contracts.ae_monthly import MONTH_NAMES, ae_monthly_contract
+from contracts.imd import imd_contract
 from contracts.indicator_return import indicator_return_contract
 from contracts.mhsds import mhsds_contract
+from contracts.ods_etr import ods_etr_contract
+from contracts.ons_population import ons_population_contract
 from contracts.operational_extracts import epr_contacts_contract, eroster_shifts_contract
 from contracts.organisation_register import organisation_register_contract
 from contracts.rtt import rtt_contract
@@ -68,7 +71,8 @@ class Source:
     """One landing format and the lake dataset it feeds."""
 
     name: str  # lake dataset and asset name
-    family: str  # asset group: indicator_collections, national_data, operational_extracts
+    # asset group: reference, indicator_collections, national_data, operational_extracts
+    family: str
     description: str
     cadence: str  # month, quarter or static
     landing: re.Pattern[str]  # path under landing/; groups: period or month_name+year, org, stamp
@@ -198,6 +202,52 @@ SOURCES: dict[str, Source] = {
             cadence="static",
             landing=re.compile(r"reference/organisations\.csv"),
             contract=lambda _: organisation_register_contract,
+        ),
+        Source(
+            name="ods_trusts",
+            family="reference",
+            description=(
+                "NHS ODS's NHS trusts (etr): every trust in England and Wales, open or closed, "
+                "with its NHS England region, ICB geography, address and open and close dates; "
+                "organisations are matched to it by ODS code. Replaced whole by each release."
+            ),
+            cadence="static",
+            landing=re.compile(r"ods/etr\.csv"),
+            contract=lambda _: ods_etr_contract,
+            publication=Publication(
+                publisher="NHS England (Organisation Data Service)",
+                dataset="NHS Trusts and sites (etr)",
+                folder="ods",
+                url="https://files.digital.nhs.uk/assets/ods/current/etr.zip",
+                archive_member=r"etr\.csv",
+                format="zip",
+            ),
+        ),
+        Source(
+            name="ons_ltla_population",
+            family="reference",
+            description=(
+                "ONS mid-2020 population estimates by lower-tier local authority (2021 codes), "
+                "England and Wales, by single year of age (0-89, 90+): the size and age profile "
+                "of the places members serve, for peer grouping. A tidy extract of ONS's "
+                f"workbook; publisher ONS, {OGL}. No fetch: ONS publishes xlsx only."
+            ),
+            cadence="static",
+            landing=re.compile(r"ons/population_mid2020_ltla21\.csv"),
+            contract=lambda _: ons_population_contract,
+        ),
+        Source(
+            name="mhclg_ltla_deprivation",
+            family="reference",
+            description=(
+                "English Indices of Deprivation 2019 by lower-tier local authority (2019 codes): "
+                "the IMD and its seven domains' average scores and shares of deprived areas, for "
+                "peer grouping. A tidy extract of MHCLG's File 10 workbook; publisher MHCLG, "
+                f"{OGL}. No fetch: MHCLG publishes xlsx only."
+            ),
+            cadence="static",
+            landing=re.compile(r"mhclg/imd2019_ltla19\.csv"),
+            contract=lambda _: imd_contract,
         ),
         Source(
             name="community_indicator_returns",

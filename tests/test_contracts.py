@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
+import pandera.pandas as pa
 import pytest
 
 from contracts.indicator_return import read_indicator_return
 from contracts.metric_catalogue import load_metric_catalogue
 from contracts.organisation_register import read_organisation_register
-from contracts.validation import ContractViolationError
+from contracts.validation import Contract, ContractViolationError, validate_file
 
 COMMUNITY_HEADER = "organisation_code,period,metric_code,numerator,denominator\n"
 MHLDA_HEADER = "organisation_code,period,service_line,metric_code,numerator,denominator\n"
@@ -130,3 +131,44 @@ def test_a_bad_organisation_register_is_located(tmp_path):
         read_organisation_register(path)
     [(file, line, column, _)] = _violations(excinfo)
     assert (file, line, column) == ("organisations.csv", 3, "organisation_type")
+
+
+HEADERLESS = Contract(
+    schema=pa.DataFrameSchema(
+        {
+            "code": pa.Column(str, pa.Check.str_matches(r"^R[A-Z0-9]{2}$")),
+            "opened": pa.Column("int64"),
+            "note": pa.Column(str, nullable=True),
+        },
+        strict=True,
+    ),
+    headerless=("code", "opened", "note"),
+)
+
+
+def test_a_headerless_file_is_read_from_its_first_line_with_the_contract_s_columns(tmp_path):
+    path = _write(tmp_path, "trusts.csv", '"RXA","1994",""\n"RXB","2001","merged"\n')
+    frame = validate_file(path, HEADERLESS)
+    assert frame["code"].tolist() == ["RXA", "RXB"]  # the first line is data
+    assert frame["opened"].tolist() == [1994, 2001]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "rule"),
+    [
+        ('"RXA","1994",""\n"XX","2001",""\n', 2, "code", "str_matches("),
+        ('"RXA","1994"\n"RXB","2001"\n', 1, "note", "expected column is missing"),
+        ('"RXA","1994","","x"\n', 1, None, "4 fields, more than the contract's 3 columns"),
+        ('"RXA","1994",""\n"RXB","2001"\n', 2, "note", "fewer fields than"),
+    ],
+    ids=["bad value on line 2", "a column too few", "a column too many", "a short line"],
+)
+def test_a_bad_headerless_file_is_located_by_its_own_line_numbers(
+    tmp_path, text, line, column, rule
+):
+    path = _write(tmp_path, "trusts.csv", text)
+    with pytest.raises(ContractViolationError) as excinfo:
+        validate_file(path, HEADERLESS)
+    [(file, found_line, found_column, found_rule)] = _violations(excinfo)
+    assert (file, found_line, found_column) == ("trusts.csv", line, column)
+    assert found_rule.startswith(rule)

@@ -4,6 +4,8 @@ served by a local HTTP server that can fail, stall and disappear as the real one
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from conftest import Publisher
 
 from orchestration.cli import main
 from orchestration.fetch import FetchError, fetch, find_link, latest_expected, template_fields
-from orchestration.registry import SOURCES, scan_landing
+from orchestration.registry import SOURCES, STATIC_PERIOD, scan_landing
 from orchestration.settings import get_settings
 
 AE = SOURCES["nhse_ae_attendances"]
@@ -164,4 +166,45 @@ def test_fetch_refuses_a_source_without_a_publisher(capsys: pytest.CaptureFixtur
     with pytest.raises(SystemExit) as exited:
         main(["fetch", "community_indicator_returns"])
     assert exited.value.code == 2
-    assert "not a source with a publisher (nhse_ae_attendances" in capsys.readouterr().err
+    listed = "not a source with a publisher (ods_trusts, nhse_ae_attendances"
+    assert listed in capsys.readouterr().err
+
+
+ODS = SOURCES["ods_trusts"]
+ETR_ZIP = "/assets/ods/current/etr.zip"
+
+
+def _zipped(name: str, body: bytes) -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr(name, body)
+    return archive.getvalue()
+
+
+def test_a_static_file_replaced_in_place_is_downloaded_each_time_the_cache_serving_offline(
+    mirrored: Path, publisher: Publisher, real_data: Path
+) -> None:
+    real = (real_data / "ods" / "etr.csv").read_bytes()
+    earlier = b"\n".join(real.splitlines()[:-1]) + b"\n"  # the release before: a trust fewer
+    publisher.files[ETR_ZIP] = _zipped("etr.csv", earlier)
+    assert main(["fetch", "ods_trusts"]) == 0
+    landed = mirrored / "landing" / "ods" / "etr.csv"
+    assert landed.read_bytes() == earlier
+    scan = scan_landing(mirrored / "landing")
+    assert [f.relative for f in scan.of(ODS, STATIC_PERIOD)] == ["ods/etr.csv"]
+
+    publisher.files[ETR_ZIP] = _zipped("etr.csv", real)  # ODS replaces the file at its URL
+    got = fetch(ODS, STATIC_PERIOD, get_settings())
+    assert got.changed and not got.from_cache and landed.read_bytes() == real
+    assert publisher.requests[ETR_ZIP] == 2
+
+    landed.unlink()
+    publisher.fail[ETR_ZIP] = 3  # down for every attempt: the last download is landed
+    offline = fetch(ODS, STATIC_PERIOD, get_settings())
+    assert offline.from_cache and landed.read_bytes() == real
+    assert publisher.requests[ETR_ZIP] == 5
+
+
+def test_a_static_source_takes_no_period(mirrored: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["fetch", "ods_trusts", "--period", "2024-06"]) == 2
+    assert "not published by period" in capsys.readouterr().out

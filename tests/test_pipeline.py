@@ -59,6 +59,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator
         _small_count(home / "landing" / "community_indicators" / "2024-05", "CI_MORTALITY")
         _small_count(home / "landing" / "mhlda" / "2024-25-Q1", "MH_RESTRAINT")
         shutil.copy(real_data / "ae_monthly" / REAL_JUNE_AE, home / "landing" / "nhse_ae")
+        (home / "landing" / "ods").mkdir()
+        shutil.copy(real_data / "ods" / "etr.csv", home / "landing" / "ods")
         history = home / "landing" / "ae_history" / REAL_AE_HISTORY
         history.parent.mkdir(parents=True)
         history.write_text(
@@ -186,6 +188,11 @@ def test_dim_organisation_names_members_and_national_providers(built):
     )
     assert organisations.loc["RJ1", "region_name"] == "London"
     assert organisations.loc["RJ1", "organisation_type"] == "acute_trust"
+    # NHS ODS's record beside it (the real etr file); the demo's Z codes are no NHS trust
+    assert organisations.loc["RJ1", "ods_region_code"] == "Y56"
+    assert str(organisations.loc["RJ1", "ods_opened_on"])[:10] == "1993-04-01"
+    assert pd.isna(organisations.loc["RJ1", "ods_closed_on"])
+    assert organisations.loc[list(register["organisation_code"]), "ods_name"].isna().all()
 
 
 def test_previous_value_and_change_come_from_the_month_before(built):
