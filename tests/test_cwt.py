@@ -23,12 +23,14 @@ import dagster as dg
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import Publisher
 from openpyxl.utils import column_index_from_string
 
 from assets.national import nhse_cancer_waits
 from contracts.cwt import cwt_contract, cwt_file_name, workbook_csv
 from contracts.validation import validate_file
-from orchestration.registry import partition_dir, recognise
+from orchestration.fetch import fetch
+from orchestration.registry import SOURCES, partition_dir, recognise, scan_landing
 from orchestration.resources import HomeResource
 from orchestration.settings import get_settings
 
@@ -328,3 +330,34 @@ def test_a_malformed_workbook_is_refused_with_a_located_error(
         + ([f"column {column!r}"] if column else [])
     )
     assert any(m.startswith(f"{where}: {rule}") for m in messages), messages
+
+
+# fetch
+
+PAGE = (
+    "/statistics/statistical-work-areas/cancer-waiting-times/monthly-data-and-summaries/"
+    "2023-24-monthly-cancer-waiting-times-statistics/"
+)
+UPLOADS = "/statistics/wp-content/uploads/sites/2/2024/02/"
+
+
+def test_fetch_lands_the_final_workbook_from_the_financial_years_page(
+    mirrored: Path, publisher: Publisher, real_cwt: dict[str, Path]
+) -> None:
+    names = [
+        cwt_file_name(OCTOBER, "FINAL"),
+        cwt_file_name(OCTOBER, "PROVISIONAL"),
+        cwt_file_name("2023-11", "PROVISIONAL"),
+    ]
+    links = "".join(f'<li><a href="{UPLOADS}{name}">{name}</a></li>' for name in names)
+    publisher.files[PAGE] = f"<html><body><ul>{links}</ul></body></html>".encode()
+    publisher.files[UPLOADS + names[0]] = real_cwt[OCTOBER].read_bytes()
+    publisher.files[UPLOADS + names[1]] = b"the provisional release"
+
+    got = fetch(SOURCES["nhse_cancer_waits"], OCTOBER, get_settings())
+
+    assert got.landed == f"nhse_cwt/{names[0]}"
+    assert (mirrored / "landing" / got.landed).read_bytes() == real_cwt[OCTOBER].read_bytes()
+    scan = scan_landing(mirrored / "landing")
+    [landed] = scan.of(SOURCES["nhse_cancer_waits"], OCTOBER)
+    assert landed.relative == got.landed and not scan.unrecognised

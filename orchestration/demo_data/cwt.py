@@ -12,6 +12,8 @@ volumes and performance; some 62-day breaches are shared with another provider a
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -221,4 +223,18 @@ def write_cwt_files(
         for standard in STANDARDS:
             _write_sheet(workbook, standard, sheet_month(month), profiles, rng)
         workbook.save(folder / cwt_file_name(month))
+        _without_save_time(folder / cwt_file_name(month))
     return len(months)
+
+
+def _without_save_time(path: Path) -> None:
+    """The workbook with the time it was saved taken out (openpyxl stamps it in the document's
+    properties and on every zip entry), so a seed gives the same bytes, as for the CSV files."""
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2000-01-01T00:00:00Z", data)
+            entry = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            archive.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED)
