@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -30,6 +30,7 @@ import pandas as pd
 
 from contracts.validation import (
     FILE_COLUMN,
+    ContractViolationError,
     Violation,
     mask_identifiers,
     validate_files,
@@ -197,14 +198,15 @@ def ingest_partition(
     """Validate one partition's landing files together and write what passes to the lake."""
     outcome = PartitionOutcome(source.name, period)
     checked = {f.relative: _file_checks(f, register, now) for f in files}
-    readable = {f.relative: landing / f.relative for f in files if not checked[f.relative]}
-    validated = validate_files(
-        connection,
-        readable,
-        source.contract(period),
-        submitters={f.relative: f.submitter or "" for f in files},
-        table="accepted",
-    )
+    with tempfile.TemporaryDirectory(prefix="peerbench-read-") as scratch:
+        readable = _readable(source, files, checked, landing, Path(scratch))
+        validated = validate_files(
+            connection,
+            readable,
+            source.contract(period),
+            submitters={f.relative: f.submitter or "" for f in files},
+            table="accepted",
+        )
     outcome.violations = {**checked, **validated.violations}
     accepted_files = [f for f in files if not outcome.violations[f.relative]]
     outcome.statuses = {f.relative: "quarantined" for f in files if outcome.violations[f.relative]}
@@ -232,6 +234,35 @@ def ingest_partition(
     connection.unregister("meta")
     connection.execute("drop table accepted")
     return outcome
+
+
+def _readable(
+    source: Source,
+    files: Sequence[LandingFile],
+    checked: dict[str, list[Violation]],
+    landing: Path,
+    scratch: Path,
+) -> dict[str, Path]:
+    """The CSV each file that passed its name checks is validated as: the landing file itself,
+    or, for a source with a `reader` (a workbook), the CSV the reader writes in `scratch`. A
+    file the reader refuses (a missing sheet, a changed header) gets its violations in
+    `checked`, named by its landing path. The submission record keeps the landing file's path
+    and SHA-256 either way."""
+    readable = {}
+    for index, file in enumerate(files):
+        if checked[file.relative]:
+            continue
+        path = landing / file.relative
+        if source.reader is None:
+            readable[file.relative] = path
+            continue
+        folder = scratch / str(index)
+        folder.mkdir()
+        try:
+            readable[file.relative] = source.reader(path, folder)
+        except ContractViolationError as error:
+            checked[file.relative] = [replace(v, file=file.relative) for v in error.violations]
+    return readable
 
 
 def _file_meta(
@@ -359,8 +390,8 @@ def reconciliation_check(
                 compared += 1
                 if computed != published:
                     differences.append(
-                        f"{file}: {column!r} sums to {computed:,.0f} over the rows; "
-                        f"the total row says {published:,.0f}"
+                        f"{file}: {column!r} sums to {computed:,.10g} over the rows; "
+                        f"the total row says {published:,.10g}"  # halves shown as halves
                     )
     return dg.AssetCheckResult(
         asset_key=asset_key,

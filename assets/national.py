@@ -11,13 +11,16 @@ extract lands as `landing/nhse_rtt/<YYYYMMDD>-RTT-<Month>-<YYYY>-full-extract.cs
 NHS England's zip; `peerbench fetch nhse_rtt_pathways` unpacks it), with the same revision rule.
 MHSDS lands as `landing/nhse_mhsds/MHSDS_Data_4WW_<Mon>Perf_<YYYY>[_v<N>].csv`, the highest
 version of a release counting. All are read by DuckDB straight from the CSV: RTT's 82 MB month
-never passes through pandas.
+never passes through pandas. Cancer Waiting Times lands as NHS England's workbook,
+`landing/nhse_cwt/<MONTH>-<YYYY>-CWT-CRS-PROVIDER-WORKBOOK-<PROVISIONAL|FINAL>.xlsx`, the FINAL
+counting; its three headline sheets are read into a CSV (`contracts.cwt.workbook_csv`) that the
+contract judges in the workbook's place.
 """
 
 import dagster as dg
 
 from assets.lake import build_lake_asset
-from contracts import ae_monthly, mhsds, rtt
+from contracts import ae_monthly, cwt, mhsds, rtt
 from orchestration.registry import SOURCES, Source
 
 
@@ -78,6 +81,14 @@ def mhsds_select(source: Source, period: str) -> str:
 
 nhse_mhsds_waits = build_lake_asset(SOURCES["nhse_mhsds_waits"], mhsds_select)
 
+nhse_cancer_waits = build_lake_asset(SOURCES["nhse_cancer_waits"], renamed_select(cwt.COLUMNS))
+
 defs = dg.Definitions(
-    assets=[nhse_ae_attendances, nhse_ae_history, nhse_rtt_pathways, nhse_mhsds_waits]
+    assets=[
+        nhse_ae_attendances,
+        nhse_ae_history,
+        nhse_rtt_pathways,
+        nhse_mhsds_waits,
+        nhse_cancer_waits,
+    ]
 )

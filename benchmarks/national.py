@@ -365,6 +365,7 @@ def main() -> None:
     config = DemoConfig(
         rtt_start=None,  # the yardstick scripts do not read RTT
         mhsds_start=None,  # nor MHSDS
+        cwt_start=None,  # nor Cancer Waiting Times
         seed=SEED,
         community_start=first,
         mhlda_start=first,

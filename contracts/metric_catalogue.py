@@ -11,7 +11,15 @@ import pandera.pandas as pa
 from contracts.validation import Contract, RowRule, validate_file
 
 CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "seeds" / "metric_catalogue.csv"
-COLLECTIONS = ("community_indicators", "mhlda", "nhse_ae", "nhse_rtt", "nhse_mhsds", "operational")
+COLLECTIONS = (
+    "community_indicators",
+    "mhlda",
+    "nhse_ae",
+    "nhse_rtt",
+    "nhse_mhsds",
+    "nhse_cwt",
+    "operational",
+)
 UNITS = ("percent", "rate_per_1000", "rate_per_10000", "rate_per_100000", "days", "ratio", "count")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 AGGREGATIONS = ("ratio", "sum")

@@ -41,18 +41,22 @@ def mask_identifiers(text: str) -> str:
 @dataclass(frozen=True)
 class Violation:
     """One broken rule. `line` is the file's own line number (its header, if it has one, is 1);
-    None for the file."""
+    None for the file. In a workbook, `sheet` names the sheet and `line` is the sheet's row, as
+    Excel numbers it."""
 
     file: str
     line: int | None
     column: str | None
     rule: str
     value: str | None = None
+    sheet: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.sheet is not None:
+            where.append(f"sheet {self.sheet!r}")
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"{'line' if self.sheet is None else 'row'} {self.line}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
         got = "" if self.value is None else f" (value {self.value!r})"
@@ -118,6 +122,11 @@ class Contract:
     # count columns whose sum over the rows the publisher states in its own total row (the
     # `not_data` row): each file is reconciled against it (ValidatedFiles.reconciliation)
     reconciles: tuple[str, ...] = ()
+    # columns that split a file into parts, each with its own total row (a workbook's sheets)
+    reconciles_by: tuple[str, ...] = ()
+    # (sheet, row) columns of a CSV read from a workbook (`Source.reader`): where each row sits
+    # in the landing file, reported in its violations instead of the CSV's own line
+    located_by: tuple[str, str] | None = None
     limits: Limits = Limits(max_bytes=50 << 20, max_rows=1_000_000)
 
     @property
@@ -502,7 +511,8 @@ def _reconcile(
     connection: duckdb.DuckDBPyConnection, contract: Contract
 ) -> dict[str, dict[str, tuple[float, float]]]:
     """Per file with a total row: each reconciled column's sum over the data rows beside the
-    value the publisher's total row states."""
+    value the publisher's total row states. A file in parts (`reconciles_by`) is reconciled part
+    by part, each column named with its part: `TOTAL (62-DAY (ALL CANCER) / Screening)`."""
     assert contract.not_data
     schema = contract.schema.columns
     typed = {c: typed_name(c, schema[c].dtype) for c in contract.reconciles}
@@ -511,18 +521,22 @@ def _reconcile(
         f"any_value({t}) filter (where {contract.not_data})"
         for t in typed.values()
     )
+    parts = ", ".join(_quoted(c) for c in contract.reconciles_by)
+    part = f"concat_ws(' / ', {parts})" if parts else "''"
     found: dict[str, dict[str, tuple[float, float]]] = {}
     rows = connection.execute(
-        f"select {FILE_COLUMN}, {sums} from _checked group by {FILE_COLUMN} "
+        f"select {FILE_COLUMN}, {part}, {sums} from _checked group by all "
         f"having count(*) filter (where {contract.not_data}) = 1"
     ).fetchall()
-    for file, *values in rows:
+    for file, label, *values in rows:
         pairs = zip(values[::2], values[1::2], strict=True)
-        found[file] = {
-            column: (float(computed or 0), float(published))
-            for column, (computed, published) in zip(typed, pairs, strict=True)
-            if published is not None
-        }
+        found.setdefault(file, {}).update(
+            {
+                f"{column} ({label})" if label else column: (float(computed or 0), float(published))
+                for column, (computed, published) in zip(typed, pairs, strict=True)
+                if published is not None
+            }
+        )
     return found
 
 
@@ -591,6 +605,15 @@ def _broken_files(connection: duckdb.DuckDBPyConnection, contract: Contract) -> 
     return {name for (name,) in found}
 
 
+def _location(contract: Contract) -> str:
+    """A row's place as (`_sheet`, `_row`): its line in the file, or, for a CSV read from a
+    workbook, the sheet and row it came from (`Contract.located_by`)."""
+    if contract.located_by is None:
+        return f"cast(null as varchar) as _sheet, {LINE_COLUMN} as _row"
+    sheet, row = (_quoted(c) for c in contract.located_by)
+    return f"{sheet} as _sheet, try_cast({row} as bigint) as _row"
+
+
 def _row_violations(
     connection: duckdb.DuckDBPyConnection, contract: Contract
 ) -> dict[str, list[Violation]]:
@@ -598,8 +621,9 @@ def _row_violations(
     column, rule), at most MAX_VIOLATIONS_PER_FILE a file. Row rules judge the rows whose
     cells all passed, so one bad cell is reported once."""
     identifiers = contract.identifiers
+    where = f"{FILE_COLUMN}, {LINE_COLUMN}, {_location(contract)}"
     parts = [
-        f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(r.column)} as col, {_literal(r.rule)} "
+        f"select {where}, {_literal(r.column)} as col, {_literal(r.rule)} "
         f"as rule, {_shown_value(r.column, identifiers)} as shown from _checked "
         f"where {r.broken}"
         for r in column_rules(contract.schema)
@@ -607,14 +631,14 @@ def _row_violations(
     if contract.key:
         key = ", ".join(_quoted(c) for c in contract.key)
         parts.append(
-            f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(', '.join(contract.key))} as col, "
+            f"select {where}, {_literal(', '.join(contract.key))} as col, "
             "'duplicates an earlier row''s key' as rule, null as shown from _checked "
             f"qualify row_number() over (partition by {FILE_COLUMN}, {key} "
             f"order by {LINE_COLUMN}) > 1"
         )
     rows = _typed_rows(contract, f"not ({_cells_broken(contract)})")
     parts += [
-        f"select {FILE_COLUMN}, {LINE_COLUMN}, {_literal(r.column)} as col, {_literal(r.rule)} "
+        f"select {where}, {_literal(r.column)} as col, {_literal(r.rule)} "
         f"as rule, {_shown_value(r.column, identifiers)} as shown from {rows} "
         f"where not coalesce(({r.holds}), false)"
         for r in contract.row_rules
@@ -629,8 +653,8 @@ def _row_violations(
         f"rule) <= {MAX_VIOLATIONS_PER_FILE} order by {FILE_COLUMN}, {LINE_COLUMN}, col, rule"
     )
     found: dict[str, list[Violation]] = {}
-    for file, line, column, rule, shown in connection.execute(query).fetchall():
-        found.setdefault(file, []).append(Violation(file, int(line), column, rule, shown))
+    for file, _, sheet, row, column, rule, shown in connection.execute(query).fetchall():
+        found.setdefault(file, []).append(Violation(file, int(row), column, rule, shown, sheet))
     for lookup in contract.lookups:
         connection.unregister(lookup.alias)
     return found

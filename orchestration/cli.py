@@ -26,6 +26,7 @@ DEMO_LANDING_FOLDERS = (
     "community_indicators",
     "mhlda",
     "nhse_ae",
+    "nhse_cwt",
     "nhse_mhsds",
     "nhse_rtt",
     "operational",

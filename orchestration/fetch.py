@@ -117,7 +117,8 @@ class _Links(HTMLParser):
 
 def find_link(page_url: str, html: str, pattern: str) -> str:
     """The absolute URL of the link on the page whose file name matches `pattern`: a revised
-    release before the original, then the highest version (`_v2`), else the last listed."""
+    (or final, after a provisional) release before the original, then the highest version
+    (`_v2`), else the last listed."""
     parser = _Links()
     parser.feed(html)
     found = [
@@ -131,7 +132,8 @@ def find_link(page_url: str, html: str, pattern: str) -> str:
     def rank(item: tuple[int, str]) -> tuple[bool, int, int]:
         index, url = item
         version = re.search(r"_v(\d+)\.\w+$", url, re.IGNORECASE)
-        return "revised" in url.lower(), int(version[1]) if version else 1, index
+        revised = re.search(r"revised|final", url.rsplit("/", 1)[-1], re.IGNORECASE)
+        return revised is not None, int(version[1]) if version else 1, index
 
     return max(enumerate(found), key=rank)[1]
 

@@ -19,6 +19,7 @@ import dagster as dg
 
 from contracts.ae_history import ae_history_contract
 from contracts.ae_monthly import MONTH_NAMES, ae_monthly_contract
+from contracts.cwt import CWT_LANDING, cwt_contract, workbook_csv
 from contracts.imd import imd_contract
 from contracts.indicator_return import indicator_return_contract
 from contracts.mhsds import mhsds_contract
@@ -82,6 +83,9 @@ class Source:
     service_lines: bool = False
     first_month: str = ""  # the first month it has data for: its partitions start there
     publication: Publication | None = None  # national data: where `peerbench fetch` finds it
+    # a landing file that is not CSV (a workbook) -> the CSV its contract judges, written in the
+    # given folder; raises ContractViolationError when it cannot be read (a sheet is missing)
+    reader: Callable[[Path, Path], Path] | None = None
 
     @property
     def partitions_def(self) -> dg.TimeWindowPartitionsDefinition | None:
@@ -127,7 +131,7 @@ class Source:
             number = prefixes.index(groups["month_name"][:3].lower()) + 1
             groups["period"] = f"{groups['year']}-{number:02d}"
         stamp = datetime.strptime(groups["stamp"], STAMP_FORMAT) if groups.get("stamp") else None
-        release = groups.get("release") or ""
+        release = (groups.get("release") or "").lower()
         return LandingFile(
             source=self,
             relative=relative,
@@ -135,7 +139,7 @@ class Source:
             submitter=groups.get("org"),
             stamp=stamp,
             release=(
-                release.count("-revised"),
+                release.count("-revised") + release.count("-final"),  # CWT's FINAL: a revision
                 tuple(int(n) for n in re.findall(r"(?:-|_v)(\d+)", release)),
             ),
         )
@@ -192,6 +196,8 @@ MONTH_NAME = r"(?P<month_name>" + "|".join(MONTH_NAMES) + r")-(?P<year>\d{4})"
 RELEASE = r"(?P<release>(?:-revised)?(?:-\d+)*)"  # NHS England's revisions, a browser's copies
 MON = r"(?P<month_name>" + "|".join(m[:3] for m in MONTH_NAMES) + r")"
 VERSION = r"(?P<release>(?:_v\d+)?(?:-\d+)*)"  # NHS England's _v2 reissues, a browser's copies
+# CWT's monthly workbook is PROVISIONAL, then FINAL (which counts as a revision of it)
+CWT_RELEASE = r"(?P<release>-(?:PROVISIONAL|FINAL)(?:-revised)?(?:-\d+)*)"
 SOURCES: dict[str, Source] = {
     source.name: source
     for source in (
@@ -359,6 +365,35 @@ SOURCES: dict[str, Source] = {
                 url=f"{NHS_DIGITAL_STATISTICS}/mental-health-services-monthly-statistics/"
                 "performance-{month_name_lower}-{year}",
                 link=r"MHSDS_Data_4WW_{mon}Perf_{year}(_v\d+)?\.csv",
+            ),
+        ),
+        Source(
+            name="nhse_cancer_waits",
+            family="national_data",
+            description=(
+                "NHS England monthly Cancer Waiting Times provider workbook: the 28-day Faster "
+                "Diagnosis, 31-day and 62-day standards for all cancers, by provider and by "
+                "referral route or treatment stage, from three of its sheets; one lake file per "
+                "month from the latest release (FINAL over PROVISIONAL)."
+            ),
+            cadence="month",
+            first_month="2023-10",  # the three standards as they stand since October 2023
+            landing=re.compile(
+                rf"{CWT_LANDING}/{MONTH_NAME}-CWT-CRS-PROVIDER-WORKBOOK{CWT_RELEASE}\.xlsx",
+                re.IGNORECASE,
+            ),
+            contract=cwt_contract,
+            reader=workbook_csv,
+            collection="nhse_cwt",
+            publication=Publication(
+                publisher="NHS England",
+                dataset="Cancer Waiting Times (provider based)",
+                folder=CWT_LANDING,
+                url=f"{NHSE_STATISTICS}/cancer-waiting-times/monthly-data-and-summaries/"
+                "{financial_year}-monthly-cancer-waiting-times-statistics/",
+                link=r"{MONTH_NAME}-{year}-CWT-CRS-PROVIDER-WORKBOOK-(PROVISIONAL|FINAL)"
+                r"(-revised)?\.xlsx",
+                format="xlsx",
             ),
         ),
         Source(

@@ -35,6 +35,7 @@ from orchestration.settings import DBT_PROJECT_DIR, Settings
 DEMO = DemoConfig(
     rtt_start=None,  # RTT is tested in test_rtt and test_pipeline
     mhsds_start=None,  # and MHSDS in test_mhsds and test_pipeline
+    cwt_start=None,  # and CWT in test_cwt and test_pipeline
     seed=11,
     community_start="2024-04",
     mhlda_start="2024-04",

@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import numpy as np
+import openpyxl
 import pandas as pd
 import pypdfium2 as pdfium
 import pytest
@@ -251,6 +252,9 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
         "nhse_ae/2024-04/v1",
         "nhse_ae/2024-05/v1",
         "nhse_ae/2024-06/v1",
+        "nhse_cwt/2024-04/v1",
+        "nhse_cwt/2024-05/v1",
+        "nhse_cwt/2024-06/v1",
         "nhse_mhsds/2024-04/v1",
         "nhse_mhsds/2024-05/v1",
         "nhse_mhsds/2024-06/v1",
@@ -338,6 +342,38 @@ def test_mhsds_waits_equal_an_independent_computation_from_the_release(built):
     assert len({org for metric, org in expected if metric == "MH_4WW_CYP"}) < len(
         {org for metric, org in expected if metric == "MH_4WW_CMH"}
     )  # trusts without a CYP service have their counts suppressed
+
+
+def test_cancer_waits_equal_an_independent_computation_from_the_workbook(built):
+    """Per acute trust: people within 28, 31 and 62 days of all counted, over every route or
+    stage (each sheet's first part), from the landed workbook's cells read with openpyxl."""
+    path = built["home"] / "landing" / "nhse_cwt" / "MAY-2024-CWT-CRS-PROVIDER-WORKBOOK-FINAL.xlsx"
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    expected = {}
+    for metric, sheet, everyone in [
+        ("CWT_28D_FDS", "28-DAY FDS (ALL ROUTES)", "ALL ROUTES"),
+        ("CWT_31D", "31-DAY (ALL CANCER)", "ALL STAGES"),
+        ("CWT_62D", "62-DAY (ALL CANCER)", "ALL ROUTES"),
+    ]:
+        ws = workbook[sheet]
+        ws.reset_dimensions()
+        header = next(ws.iter_rows(min_row=9, max_row=9, values_only=True))
+        total = header.index("TOTAL")
+        for row in ws.iter_rows(min_row=10, values_only=True):
+            if len(row) > total and row[1] and row[1] != "ODS CODE (1)" and row[3] == everyone:
+                expected[(metric, row[1])] = (float(row[total + 1]), float(row[total]))
+    workbook.close()
+    values = built["second"]["fct_metric_value"]
+    may = values[
+        (values["collection"] == "nhse_cwt")
+        & (values["period_start"] == pd.Timestamp("2024-05-01"))
+    ]
+    found = {
+        (row.metric_code, row.organisation_code): (row.numerator, row.denominator)
+        for row in may.itertuples()
+    }
+    assert found == expected
+    assert any(denominator % 1 == 0.5 for _, denominator in expected.values())  # shared breaches
 
 
 def test_publishing_unchanged_inputs_again_writes_no_new_version(built):

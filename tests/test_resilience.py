@@ -78,6 +78,7 @@ def _instance(home: Path) -> dg.DagsterInstance:
 KILLED_DEMO = DemoConfig(
     rtt_start=None,  # RTT is tested in test_rtt and test_pipeline
     mhsds_start=None,  # and MHSDS in test_mhsds and test_pipeline
+    cwt_start=None,  # and CWT in test_cwt and test_pipeline
     seed=31,
     community_start="2024-04",
     mhlda_start="2024-04",
@@ -275,6 +276,7 @@ def test_a_refresh_killed_midway_and_rerun_gives_the_mart_of_an_uninterrupted_ru
 LEAK_DEMO = DemoConfig(
     rtt_start=None,  # RTT is tested in test_rtt and test_pipeline
     mhsds_start=None,  # and MHSDS in test_mhsds and test_pipeline
+    cwt_start=None,  # and CWT in test_cwt and test_pipeline
     seed=5,
     community_start="2024-06",
     mhlda_start="2024-04",

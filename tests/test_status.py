@@ -31,6 +31,7 @@ ROOT = Path(__file__).parents[1]
 DEMO = DemoConfig(
     rtt_start=None,  # RTT is tested in test_rtt and test_pipeline
     mhsds_start=None,  # and MHSDS in test_mhsds and test_pipeline
+    cwt_start=None,  # and CWT in test_cwt and test_pipeline
     seed=5,
     community_start="2099-01",  # no demo returns: those below are the only ones
     mhlda_start="2024-04",

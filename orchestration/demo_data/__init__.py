@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.calendar import window
+from orchestration.demo_data.cwt import write_cwt_files
 from orchestration.demo_data.indicators import write_community_returns, write_mhlda_returns
 from orchestration.demo_data.mhsds import write_mhsds_files
 from orchestration.demo_data.national import (
@@ -42,6 +43,7 @@ class DemoConfig:
     ae_start: str = "2021-04"
     rtt_start: str | None = "2024-04"  # NHS England's RTT extracts for the same trusts; None: none
     mhsds_start: str | None = "2024-04"  # MHSDS 4-week waits for the mental health trusts
+    cwt_start: str | None = "2024-04"  # Cancer Waiting Times workbooks for the acute trusts
     operational_start: str = "2025-04"
     last_month: str | None = None  # default: the last month that has ended
     community_providers: int = COMMUNITY_PROVIDERS
@@ -111,4 +113,12 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
         trusts = register[register["organisation_type"] == "mental_health_trust"]
         mhsds_rng = np.random.default_rng([config.seed, 3])  # leaves the other files as they were
         counts["nhse_mhsds"] = write_mhsds_files(landing, trusts, released, mhsds_rng)
+    if config.cwt_start:
+        released = [  # provider-based CWT is published in the month after next
+            month
+            for month in months_between(config.cwt_start, last)
+            if window("nhse_cwt", f"{month}-01").closes_on <= now.date()
+        ]
+        cwt_rng = np.random.default_rng([config.seed, 4])  # leaves the other files as they were
+        counts["nhse_cwt"] = write_cwt_files(landing, acute_trusts(sites), released, cwt_rng)
     return counts

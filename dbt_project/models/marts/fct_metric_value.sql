@@ -47,6 +47,13 @@ mhsds as (
 
 ),
 
+cwt as (
+
+    select * from {{ ref('int_cwt_metric_values') }}
+    where {{ incremental_window() }}
+
+),
+
 operational as (
 
     select * from {{ ref('int_operational_metric_values') }}
@@ -77,6 +84,8 @@ unioned as (
     select * from rtt
     union all
     select * from mhsds
+    union all
+    select * from cwt
     union all
     select * from operational
 

@@ -1,0 +1,64 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ clear_partition_window() }}",
+    )
+}}
+
+{#- The catalogue's Cancer Waiting Times metrics (collection nhse_cwt), one row per provider,
+    month and metric: the share of people told their diagnosis outcome within 28 days of an
+    urgent referral (CWT_28D_FDS), and of people treated within 31 days of the decision to treat
+    (CWT_31D) or 62 days of the referral (CWT_62D), each over every route or stage (the sheet's
+    first part: ALL ROUTES, ALL STAGES). Counts can be halves; no row where nobody was counted. -#}
+
+with
+
+waits as (
+
+    select * from {{ ref('stg_nhse__cancer_waits') }}
+    where route_or_stage in ('ALL ROUTES', 'ALL STAGES') and {{ in_partition_window('period_start') }}
+
+),
+
+{#- metric code: the standard it reads -#}
+{%- set metrics = {
+    'CWT_28D_FDS': '28-day',
+    'CWT_31D': '31-day',
+    'CWT_62D': '62-day',
+} %}
+
+metric_values as (
+
+    {% for metric_code, standard in metrics.items() %}
+    select
+        '{{ metric_code }}' as metric_code,
+        organisation_code,
+        period_start,
+        within_standard as numerator,
+        total as denominator,
+        source_file,
+        source_sha256,
+        submitted_at
+    from waits
+    where standard = '{{ standard }}'
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+)
+
+select
+    'nhse_cwt' as collection,
+    metric_code,
+    organisation_code,
+    cast(null as varchar) as team_code,
+    'all' as service_line,
+    period_start,
+    cast(numerator as double) as numerator,
+    cast(denominator as double) as denominator,
+    source_file,
+    source_sha256,
+    submitted_at
+
+from metric_values
+where denominator > 0
