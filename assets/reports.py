@@ -52,18 +52,21 @@ UNIT_SUFFIX = {
 }
 
 
-def figure(value: object) -> str:
-    """A number as a report shows it: two decimals; `*` (suppressed) as it is; none as a dash."""
+def figure(value: object, unit: str = "") -> str:
+    """A number as a report shows it: two decimals, or a whole number with thousands separators
+    for a count (a waiting list); `*` (suppressed) as it is; none as a dash."""
     if isinstance(value, str):
         return value
     if value is None or pd.isna(value):  # type: ignore[arg-type]
         return "&ndash;"
+    if unit == "count":
+        return f"{float(value):,.0f}"  # type: ignore[arg-type]
     return f"{float(value):.2f}"  # type: ignore[arg-type]
 
 
 def figure_with_unit(value: object, unit: str) -> str:
     """A figure in words' company: 82.40%, 3.10 per 1,000, 12.00 days."""
-    shown = figure(value)
+    shown = figure(value, unit)
     if shown in (MASK, "&ndash;"):
         return {"*": "suppressed (a small count)", "&ndash;": "not available"}[shown]
     return shown + UNIT_SUFFIX.get(unit, "")
@@ -95,7 +98,7 @@ TEMPLATES = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
-TEMPLATES.filters["figure"] = lambda value: markupsafe.Markup(figure(value))
+TEMPLATES.filters["figure"] = lambda value, unit="": markupsafe.Markup(figure(value, unit))
 TEMPLATES.filters["words"] = lambda value: str(value).replace("_", " ")
 TEMPLATES.filters["month_name"] = month_name
 TEMPLATES.filters["first_lower"] = lambda text: str(text)[:1].lower() + str(text)[1:]

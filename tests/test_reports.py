@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from assets.extracts import EXTRACT_COLUMNS, extract_rows, neutralise, write_xlsx
-from assets.reports import css_string, with_signals
+from assets.reports import css_string, figure, figure_with_unit, with_signals
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,11 @@ def test_a_running_footer_is_a_css_string_of_the_plain_text():
         css_string("NHS England A&amp;E &quot;x&quot; &lt;b&gt;")
         == '"NHS England A&E \\"x\\" \\3C b>"'
     )
+
+
+def test_a_count_is_a_whole_number_with_separators_and_the_rest_keep_two_decimals():
+    assert figure(1059246.0, "count") == "1,059,246"
+    assert figure(72837, "count") == "72,837"
+    assert figure(74.6123, "percent") == "74.61" == figure(74.6123)
+    assert figure("*", "count") == "*"
+    assert figure_with_unit(1234.0, "count") == "1,234"
