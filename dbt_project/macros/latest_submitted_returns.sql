@@ -12,19 +12,6 @@ returns as (
 
 )
 
-select
-    '{{ collection }}' as collection,
-    metric_code,
-    organisation_code,
-    cast(null as varchar) as team_code,
-    service_line,
-    period_start,
-    numerator,
-    denominator,
-    source_file,
-    source_sha256,
-    submitted_at
-
-from returns
+{{ provider_metric_values(collection, 'returns', 'service_line') }}
 
 {% endmacro %}

@@ -55,18 +55,5 @@ metric_values as (
 
 )
 
-select
-    'nhse_mhsds' as collection,
-    metric_code,
-    organisation_code,
-    cast(null as varchar) as team_code,
-    'all' as service_line,
-    period_start,
-    cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator,
-    source_file,
-    source_sha256,
-    submitted_at
-
-from metric_values
+{{ provider_metric_values('nhse_mhsds', 'metric_values') }}
 where numerator is not null and denominator > 0

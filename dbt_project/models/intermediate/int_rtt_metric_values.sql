@@ -74,17 +74,4 @@ metric_values as (
 
 )
 
-select
-    'nhse_rtt' as collection,
-    metric_code,
-    organisation_code,
-    cast(null as varchar) as team_code,
-    service_line,
-    period_start,
-    cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator,
-    source_file,
-    source_sha256,
-    submitted_at
-
-from metric_values
+{{ provider_metric_values('nhse_rtt', 'metric_values', 'service_line') }}
