@@ -34,6 +34,7 @@ EXTRACT_COLUMNS = [
     "unit",
     "polarity",
     "service_line",
+    "service_line_name",
     "period",
     "peer_group_value",
     "numerator",

@@ -78,6 +78,7 @@ NATIONAL_COLUMNS = [
     "unit",
     "polarity",
     "service_line",
+    "service_line_name",
     "period",
     "national_value",
     "peer_group_value",
@@ -87,7 +88,7 @@ GROUP_KEYS = ["metric_code", "service_line", "period", "peer_group_value"]  # on
 BENCHMARK_QUERY = """
     select
         b.metric_code, m.metric_name, m.domain, m.unit, m.polarity, m.multiplier, m.interval,
-        b.service_line,
+        b.service_line, coalesce(s.service_line_name, b.service_line) as service_line_name,
         strftime(b.period_start, '%Y-%m') as period, b.organisation_code, o.organisation_name,
         b.peer_group_value,
         b.numerator, b.denominator, b.value, b.national_value, {statistics}, b.peer_rank,
@@ -99,6 +100,7 @@ BENCHMARK_QUERY = """
     from marts.fct_benchmark as b
     join marts.dim_metric as m using (metric_code)
     left join marts.dim_organisation as o using (organisation_code)
+    left join marts.dim_service_line as s using (service_line)
     left join marts.fct_metric_value as c
         on c.metric_code = b.metric_code and c.service_line = b.service_line
         and c.organisation_code = b.organisation_code and c.team_code is null

@@ -250,6 +250,7 @@ class Section:
     reading of the latest, and its two charts."""
 
     label: str
+    group: str  # "" for the organisation-wide values, else the service line's name
     rows: list[dict]
     latest: dict
     reading: str
@@ -260,10 +261,15 @@ class Section:
 
 
 def _label(row: dict) -> str:
-    line = (
-        "" if row["service_line"] == "all" else f" ({str(row['service_line']).replace('_', ' ')})"
-    )
+    line = "" if row["service_line"] == "all" else f": {row['service_line_name']}"
     return f"{row['metric_name']}{line}"
+
+
+def _order(row: dict) -> tuple[bool, str, str, str]:
+    """Where a metric's section stands: the organisation-wide values first, by domain, then
+    each service line's (a treatment function, an MHLDA service line) together."""
+    whole = row["service_line"] == "all"
+    return (not whole, "" if whole else row["service_line"], row["domain"], row["metric_code"])
 
 
 Series = dict[tuple[str, str, str], dict[str, dict]]  # (metric, line, organisation) -> month -> row
@@ -302,13 +308,15 @@ def report_sections(
     window_months: list[str],
     peer_group: str,
 ) -> list[Section]:
-    """One section per metric and service line, in domain order: the window's rows (one per
-    month), the strip of its latest month's distribution and the trend over `months`."""
-    grouped: dict[tuple[str, str, str], list[dict]] = {}
+    """One section per metric and service line, organisation-wide values first in domain order,
+    then each service line's: the window's rows (one per month), the strip of its latest month's
+    distribution and the trend over `months`."""
+    grouped: dict[tuple[bool, str, str, str], list[dict]] = {}
     for row in own:
-        grouped.setdefault((row["domain"], row["metric_code"], row["service_line"]), []).append(row)
+        grouped.setdefault(_order(row), []).append(row)
     sections = []
-    for (_, metric, service_line), rows in sorted(grouped.items()):
+    for (_, service_line, _, metric), rows in sorted(grouped.items()):
+        service_line = service_line or "all"
         records = sorted(rows, key=lambda row: row["period"])
         latest = records[-1]
         monthly = series.get((metric, service_line, latest["organisation_code"]), {})
@@ -344,6 +352,7 @@ def report_sections(
         sections.append(
             Section(
                 label=label,
+                group="" if service_line == "all" else latest["service_line_name"],
                 rows=records,
                 latest=latest,
                 reading=reading(latest, peer_group),
@@ -430,10 +439,10 @@ def national_sections(rows: pd.DataFrame, latest_period: str) -> list[dict]:
     suppressed value is not drawn and denominators are the published, rounded ones)."""
     sections = []
     latest = rows[rows["period"] == latest_period]
-    for (_, metric, service_line), group in latest.groupby(
-        ["domain", "metric_code", "service_line"], sort=True
-    ):
+    by_metric = [group for _, group in latest.groupby(["metric_code", "service_line"])]
+    for group in sorted(by_metric, key=lambda group: _order(group.iloc[0].to_dict())):
         first = group.iloc[0].to_dict()
+        metric, service_line = first["metric_code"], first["service_line"]
         groups = group.drop_duplicates("peer_group_value").sort_values("peer_group_value")
         chart = ""
         kind, multiplier = first["interval"], float(first["multiplier"])
@@ -450,6 +459,7 @@ def national_sections(rows: pd.DataFrame, latest_period: str) -> list[dict]:
             {
                 "row": first,
                 "label": _label(first),
+                "group": "" if service_line == "all" else first["service_line_name"],
                 "groups": groups.to_dict("records"),
                 "funnel": markupsafe.Markup(chart),
                 "anchor": f"{metric}-{service_line}",

@@ -315,6 +315,38 @@ def test_rtt_waiting_times_equal_an_independent_computation_from_the_extract(bui
     assert set(national["national_value"]) == {total}
 
 
+SUMMARY_LABEL = re.compile(r'<td><a href="#[^"]+">([^<]+)</a>')
+SUMMARY_GROUP = re.compile(r'<tr class="group"><th colspan="8">([^<]+)</th></tr>')
+
+
+def test_an_rtt_report_shows_the_trust_first_then_each_treatment_function_by_name(built):
+    """A trust's RTT report: its four organisation-wide figures lead the summary; then one group
+    per treatment function, in code order, under the name the service line list gives it (not
+    `tfc_100`), its rows named by metric; each function's section is headed with the metric and
+    the function's name; the extract carries the name too."""
+    with (Path(__file__).parents[1] / "seeds" / "service_lines.csv").open(newline="") as handle:
+        names = {r["service_line"]: r["service_line_name"] for r in csv.DictReader(handle)}
+    folder = built["home"] / "published" / "nhse_rtt" / "2024-06" / "v1" / "organisations"
+    report = sorted(folder.glob("*.html"))[0]
+    page = report.read_text()
+    summary = page.split('<table class="summary">')[1].split("</table>")[0]
+    extract = pd.read_csv(report.with_suffix(".csv"))
+    lines = sorted(set(extract["service_line"]) - {"all"})
+    assert lines and all(line.startswith("tfc_") for line in lines)
+    assert SUMMARY_GROUP.findall(summary) == [names[line] for line in lines]
+    labels = SUMMARY_LABEL.findall(summary)
+    metric_names = pd.read_csv(CATALOGUE).set_index("metric_code")["metric_name"]
+    whole = [metric_names[m] for m in sorted(set(extract["metric_code"]))]
+    assert sorted(labels[:4]) == sorted(whole)
+    assert len(labels) == 4 * (1 + len(lines))
+    assert set(labels[4:]) == set(whole)
+    headings = set(re.findall(r"<h3>([^<]+)</h3>", page))
+    assert {f"{metric_names['RTT_18WK']}: {names[line]}" for line in lines} <= headings
+    assert not any("tfc" in text for text in [*labels, *headings])
+    named = extract.drop_duplicates("service_line").set_index("service_line")["service_line_name"]
+    assert named.to_dict() == {line: names[line] for line in named.index}
+
+
 def test_mhsds_waits_equal_an_independent_computation_from_the_release(built):
     """Per mental health trust: clock stops within 4 weeks of all clock stops in the quarter to
     May, where neither count is suppressed, from the landed CSV read with the csv module."""
