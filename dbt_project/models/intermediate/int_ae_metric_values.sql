@@ -98,40 +98,17 @@ history_by_organisation as (
         'emergency_admissions', 'all_emergency_admissions', 'all_emergency_admissions > 0'),
 } %}
 
+{#- the historic series' metrics, from the same definitions -#}
+{%- set history_metrics = {} %}
+{%- for metric_code in ['AE_4HR_ALL', 'AE_4HR_TYPE1', 'AE_4HR_TYPE2', 'AE_ADMISSION_CONVERSION'] %}
+{%- do history_metrics.update({metric_code: metrics[metric_code]}) %}
+{%- endfor %}
+
 metric_values as (
 
-    {% for metric_code, definition in metrics.items() %}
-    {%- set numerator, denominator, has_value = definition %}
-    select
-        '{{ metric_code }}' as metric_code,
-        organisation_code,
-        period_start,
-        {{ numerator }} as numerator,
-        {{ denominator }} as denominator,
-        source_file,
-        source_sha256,
-        submitted_at
-    from totals
-    where {{ has_value }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-    {#- the history's metrics, from the same definitions -#}
-    {% for metric_code in ['AE_4HR_ALL', 'AE_4HR_TYPE1', 'AE_4HR_TYPE2', 'AE_ADMISSION_CONVERSION'] %}
-    {%- set numerator, denominator, has_value = metrics[metric_code] %}
+    {{ metric_values_from('totals', metrics) }}
     union all
-    select
-        '{{ metric_code }}' as metric_code,
-        organisation_code,
-        period_start,
-        {{ numerator }} as numerator,
-        {{ denominator }} as denominator,
-        source_file,
-        source_sha256,
-        submitted_at
-    from history_by_organisation
-    where coalesce({{ has_value }}, false)
-    {% endfor %}
+    {{ metric_values_from('history_by_organisation', history_metrics) }}
 
 )
 

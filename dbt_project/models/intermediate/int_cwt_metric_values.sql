@@ -21,31 +21,17 @@ waits as (
 
 ),
 
-{#- metric code: the standard it reads -#}
+{#- metric code: (numerator, denominator, which rows have a value: the standard it reads) -#}
 {%- set metrics = {
-    'CWT_28D_FDS': '28-day',
-    'CWT_31D': '31-day',
-    'CWT_62D': '62-day',
+    'CWT_28D_FDS': ('within_standard', 'total', "standard = '28-day' and total > 0"),
+    'CWT_31D': ('within_standard', 'total', "standard = '31-day' and total > 0"),
+    'CWT_62D': ('within_standard', 'total', "standard = '62-day' and total > 0"),
 } %}
 
 metric_values as (
 
-    {% for metric_code, standard in metrics.items() %}
-    select
-        '{{ metric_code }}' as metric_code,
-        organisation_code,
-        period_start,
-        within_standard as numerator,
-        total as denominator,
-        source_file,
-        source_sha256,
-        submitted_at
-    from waits
-    where standard = '{{ standard }}'
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ metric_values_from('waits', metrics) }}
 
 )
 
 {{ provider_metric_values('nhse_cwt', 'metric_values') }}
-where denominator > 0

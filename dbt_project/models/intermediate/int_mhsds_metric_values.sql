@@ -23,37 +23,36 @@ measures as (
 
 ),
 
-{#- metric code: (numerator measure, denominator measure) -#}
+{#- each provider's measures for one rolling quarter side by side (the latest release's) -#}
+by_provider as (
+
+    select
+        primary_level as organisation_code,
+        period_start,
+        max(measure_value) filter (where measure_id = 'MRS01a') as mrs01a,
+        max(measure_value) filter (where measure_id = 'MRS01') as mrs01,
+        max(measure_value) filter (where measure_id = 'MRS08a') as mrs08a,
+        max(measure_value) filter (where measure_id = 'MRS08') as mrs08,
+        any_value(source_file) as source_file,
+        any_value(source_sha256) as source_sha256,
+        max(submitted_at) as submitted_at
+
+    from measures
+    group by primary_level, secondary_level, reporting_period_start, reporting_period_end,
+        period_start
+
+),
+
+{#- metric code: (numerator, denominator, which rows have a value: neither suppressed) -#}
 {%- set metrics = {
-    'MH_4WW_CMH': ('MRS01a', 'MRS01'),
-    'MH_4WW_CYP': ('MRS08a', 'MRS08'),
+    'MH_4WW_CMH': ('mrs01a', 'mrs01', 'mrs01a is not null and mrs01 > 0'),
+    'MH_4WW_CYP': ('mrs08a', 'mrs08', 'mrs08a is not null and mrs08 > 0'),
 } %}
 
 metric_values as (
 
-    {% for metric_code, definition in metrics.items() %}
-    {%- set numerator, denominator = definition %}
-    select
-        '{{ metric_code }}' as metric_code,
-        numerators.primary_level as organisation_code,
-        numerators.period_start,
-        numerators.measure_value as numerator,
-        denominators.measure_value as denominator,
-        denominators.source_file,
-        denominators.source_sha256,
-        denominators.submitted_at
-    from measures as numerators
-    inner join measures as denominators
-        on numerators.primary_level = denominators.primary_level
-        and numerators.secondary_level = denominators.secondary_level
-        and numerators.reporting_period_start = denominators.reporting_period_start
-        and numerators.reporting_period_end = denominators.reporting_period_end
-        and denominators.measure_id = '{{ denominator }}'
-    where numerators.measure_id = '{{ numerator }}'
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ metric_values_from('by_provider', metrics) }}
 
 )
 
 {{ provider_metric_values('nhse_mhsds', 'metric_values') }}
-where numerator is not null and denominator > 0

@@ -45,32 +45,17 @@ waiting_lists as (
 
 ),
 
-{#- metric code: (numerator, denominator) -#}
+{#- metric code: (numerator, denominator (null for a count), which rows have a value) -#}
 {%- set metrics = {
-    'RTT_WAITING_LIST': ('waiting', 'null'),
-    'RTT_18WK': ('within_18_weeks', 'waiting'),
-    'RTT_52WK': ('over_52_weeks', 'waiting'),
-    'RTT_65WK': ('over_65_weeks', 'waiting'),
+    'RTT_WAITING_LIST': ('waiting', 'null', 'waiting > 0'),
+    'RTT_18WK': ('within_18_weeks', 'waiting', 'waiting > 0'),
+    'RTT_52WK': ('over_52_weeks', 'waiting', 'waiting > 0'),
+    'RTT_65WK': ('over_65_weeks', 'waiting', 'waiting > 0'),
 } %}
 
 metric_values as (
 
-    {% for metric_code, definition in metrics.items() %}
-    {%- set numerator, denominator = definition %}
-    select
-        '{{ metric_code }}' as metric_code,
-        organisation_code,
-        service_line,
-        period_start,
-        {{ numerator }} as numerator,
-        {{ denominator }} as denominator,
-        source_file,
-        source_sha256,
-        submitted_at
-    from waiting_lists
-    where waiting > 0
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ metric_values_from('waiting_lists', metrics, ['organisation_code', 'service_line', 'period_start']) }}
 
 )
 
