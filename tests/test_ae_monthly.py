@@ -5,13 +5,13 @@ demo files keep the published format."""
 import csv
 import re
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
+from csv_edits import drop_column, rename_column, set_cell
 
 from assets.lake import partition_dir
 from assets.national import nhse_ae_attendances
@@ -114,69 +114,46 @@ def test_june_england_four_hour_performance_is_the_published_figure(real_ae):
 # (c) bad variants, each located by file, line, column and rule
 
 
-def _drop_column(name: str) -> Callable[[list[list[str]]], None]:
-    def edit(rows: list[list[str]]) -> None:
-        at = rows[0].index(name)
-        for row in rows:
-            del row[at]
-
-    return edit
-
-
-def _set_cell(line: int, name: str, value: str) -> Callable[[list[list[str]]], None]:
-    def edit(rows: list[list[str]]) -> None:
-        rows[line - 1][rows[0].index(name)] = value
-
-    return edit
-
-
-def _rename(name: str, new: str) -> Callable[[list[list[str]]], None]:
-    def edit(rows: list[list[str]]) -> None:
-        rows[0][rows[0].index(name)] = new
-
-    return edit
-
-
 @pytest.mark.parametrize(
     ("edit", "month", "line", "column", "rule"),
     [
         (
-            _drop_column("A&E attendances Type 2"),
+            drop_column("A&E attendances Type 2"),
             "2024-06",
             1,
             "A&E attendances Type 2",
             "expected column is missing",
         ),
         (
-            _rename("Org Code", "Organisation Code"),
+            rename_column("Org Code", "Organisation Code"),
             "2024-06",
             1,
             "Org Code",
             "expected column is missing",
         ),
         (
-            _set_cell(3, "A&E attendances Type 1", "lots"),
+            set_cell(3, "A&E attendances Type 1", "lots"),
             "2024-06",
             3,
             "A&E attendances Type 1",
             "coerce_dtype('int64')",
         ),
         (
-            _set_cell(4, "Other emergency admissions", "-3"),
+            set_cell(4, "Other emergency admissions", "-3"),
             "2024-06",
             4,
             "Other emergency admissions",
             "greater_than_or_equal_to(0)",
         ),
         (
-            _set_cell(5, "Org Code", "r-1"),
+            set_cell(5, "Org Code", "r-1"),
             "2024-06",
             5,
             "Org Code",
             "not an ODS organisation code",
         ),
         (
-            _set_cell(6, "Attendances over 4hrs Type 1", "99999999"),
+            set_cell(6, "Attendances over 4hrs Type 1", "99999999"),
             "2024-06",
             6,
             "Attendances over 4hrs Type 1",
@@ -249,7 +226,7 @@ def test_the_lake_holds_the_revised_release_only(real_ae, home):
     landing.mkdir(parents=True)
     shutil.copy(real_ae / revised, landing / revised)
     original = _rows(real_ae / revised)
-    _set_cell(2, "A&E attendances Type 1", "0")(original)  # an earlier, different release
+    set_cell(2, "A&E attendances Type 1", "0")(original)  # an earlier, different release
     _write_rows(landing / "Monthly-AE-July-2024.csv", original)
 
     result = _materialize("2024-07-01")
@@ -267,7 +244,7 @@ def test_a_bad_release_is_quarantined_and_leaves_no_lake_file(real_ae, home):
     landing = get_settings().landing / "nhse_ae"
     landing.mkdir(parents=True)
     rows = _rows(real_ae / JUNE)
-    _set_cell(3, "A&E attendances Type 1", "lots")(rows)
+    set_cell(3, "A&E attendances Type 1", "lots")(rows)
     _write_rows(landing / JUNE, rows)
 
     result = _materialize("2024-06-01")
@@ -337,7 +314,7 @@ def test_a_file_whose_rows_do_not_add_up_to_england_fails_the_check_and_is_kept(
     rows = _rows(real_ae / JUNE)
     column = "A&E attendances Type 1"
     published = int(rows[3][rows[0].index(column)])
-    _set_cell(4, column, str(published + 5))(rows)  # a provider's row, not the TOTAL row
+    set_cell(4, column, str(published + 5))(rows)  # a provider's row, not the TOTAL row
     _write_rows(landing / JUNE, rows)
 
     result = _materialize("2024-06-01")

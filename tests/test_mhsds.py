@@ -16,7 +16,6 @@ import csv
 import json
 import shutil
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -24,6 +23,7 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import Publisher
+from csv_edits import drop_column, rename_column, set_cell
 
 from assets.national import nhse_mhsds_waits
 from contracts.mhsds import mhsds_contract
@@ -289,50 +289,32 @@ def _write_rows(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def _set(line: int, column: str, value: str) -> Callable[[list[list[str]]], None]:
-    def edit(rows: list[list[str]]) -> None:
-        rows[line - 1][rows[0].index(column)] = value
-
-    return edit
-
-
-def _rename(old: str, new: str) -> Callable[[list[list[str]]], None]:
-    def edit(rows: list[list[str]]) -> None:
-        rows[0][rows[0].index(old)] = new
-
-    return edit
-
-
-def _drop(column: str) -> Callable[[list[list[str]]], None]:
-    def edit(rows: list[list[str]]) -> None:
-        index = rows[0].index(column)
-        for row in rows:
-            del row[index]
-
-    return edit
-
-
 @pytest.mark.parametrize(
     ("edit", "line", "column", "rule"),
     [
-        (_drop("MEASURE_VALUE"), 1, "MEASURE_VALUE", "expected column is missing"),
-        (_rename("MEASURE_ID", "METRIC_ID"), 1, "MEASURE_ID", "expected column is missing"),
-        (_set(40, "MEASURE_VALUE", "n/a"), 40, "MEASURE_VALUE", "not a number or *"),
-        (_set(9, "REPORTING_PERIOD_END", "2024-04-30"), 9, "REPORTING_PERIOD_END", "not a date"),
+        (drop_column("MEASURE_VALUE"), 1, "MEASURE_VALUE", "expected column is missing"),
+        (rename_column("MEASURE_ID", "METRIC_ID"), 1, "MEASURE_ID", "expected column is missing"),
+        (set_cell(40, "MEASURE_VALUE", "n/a"), 40, "MEASURE_VALUE", "not a number or *"),
         (
-            _set(12, "REPORTING_PERIOD_END", "31/05/2024"),
+            set_cell(9, "REPORTING_PERIOD_END", "2024-04-30"),
+            9,
+            "REPORTING_PERIOD_END",
+            "not a date",
+        ),
+        (
+            set_cell(12, "REPORTING_PERIOD_END", "31/05/2024"),
             12,
             "REPORTING_PERIOD_END",
             "the reporting period does not end on 30/04/2024",
         ),
         (
-            _set(7, "REPORTING_PERIOD_START", "31/02/2024"),
+            set_cell(7, "REPORTING_PERIOD_START", "31/02/2024"),
             7,
             "REPORTING_PERIOD_START",
             "the reporting period starts neither on 01/04/2024",
         ),
         (
-            _set(3, "MEASURE_ID", "MRS01"),
+            set_cell(3, "MEASURE_ID", "MRS01"),
             3,
             ", ".join(KEY),
             "duplicates an earlier row's key",

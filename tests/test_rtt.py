@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import csv
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pytest
+from csv_edits import drop_column, rename_column, set_cell
 
 from assets.national import nhse_rtt_pathways
 from contracts.rtt import BAND_COLUMNS, LAKE_COLUMNS, rtt_contract
@@ -120,39 +120,21 @@ def test_a_revised_release_replaces_the_original_exactly(real_rtt, home):
     }
 
 
-def _set(line: int, column: str, value: str) -> Callable[[list[list[str]]], None]:
-    def edit(rows: list[list[str]]) -> None:
-        rows[line - 1][rows[0].index(column)] = value
-
-    return edit
-
-
-def _rename(old: str, new: str) -> Callable[[list[list[str]]], None]:
-    def edit(rows: list[list[str]]) -> None:
-        rows[0][rows[0].index(old)] = new
-
-    return edit
-
-
-def _drop(column: str) -> Callable[[list[list[str]]], None]:
-    def edit(rows: list[list[str]]) -> None:
-        index = rows[0].index(column)
-        for row in rows:
-            del row[index]
-
-    return edit
-
-
 @pytest.mark.parametrize(
     ("edit", "line", "column", "rule"),
     [
-        (_drop("Total All"), 1, "Total All", "expected column is missing"),
-        (_rename("RTT Part Type", "Part Type"), 1, "RTT Part Type", "expected column is missing"),
-        (_set(40, "Gt 03 To 04 Weeks SUM 1", "n/a"), 40, "Gt 03 To 04 Weeks SUM 1", "coerce"),
-        (_set(41, "Gt 03 To 04 Weeks SUM 1", "2.5"), 41, "Gt 03 To 04 Weeks SUM 1", "coerce"),
-        (_set(2, "Total", "999999"), 2, "Total", "the week bands do not add up to Total"),
-        (_set(7, "RTT Part Type", "Part_9"), 7, "RTT Part Type", "not an RTT part"),
-        (_set(9, "Period", "RTT-March-2026"), 9, "Period", "period is not RTT-April-2026"),
+        (drop_column("Total All"), 1, "Total All", "expected column is missing"),
+        (
+            rename_column("RTT Part Type", "Part Type"),
+            1,
+            "RTT Part Type",
+            "expected column is missing",
+        ),
+        (set_cell(40, "Gt 03 To 04 Weeks SUM 1", "n/a"), 40, "Gt 03 To 04 Weeks SUM 1", "coerce"),
+        (set_cell(41, "Gt 03 To 04 Weeks SUM 1", "2.5"), 41, "Gt 03 To 04 Weeks SUM 1", "coerce"),
+        (set_cell(2, "Total", "999999"), 2, "Total", "the week bands do not add up to Total"),
+        (set_cell(7, "RTT Part Type", "Part_9"), 7, "RTT Part Type", "not an RTT part"),
+        (set_cell(9, "Period", "RTT-March-2026"), 9, "Period", "period is not RTT-April-2026"),
     ],
     ids=[
         "missing column",
