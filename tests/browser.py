@@ -11,6 +11,7 @@ import http.server
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,10 +49,12 @@ def open_page(root: Path, page: str, name: str, height: int = 2400) -> PageLoad:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTEFACTS / f"{name}.png"
     screenshot.unlink(missing_ok=True)
+    profile = tempfile.TemporaryDirectory(prefix="chromium-")  # its own: tests run side by side
     try:
         result = subprocess.run(
             [
                 chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                f"--user-data-dir={profile.name}",
                 "--enable-logging=stderr", "--v=0", f"--window-size=1280,{height}",
                 f"--screenshot={screenshot}",
                 f"http://127.0.0.1:{server.server_address[1]}/{page}",
@@ -61,6 +64,7 @@ def open_page(root: Path, page: str, name: str, height: int = 2400) -> PageLoad:
     finally:
         server.shutdown()
         server.server_close()
+        profile.cleanup()
     assert screenshot.exists(), result.stderr[-2000:]
     return PageLoad(
         console=[m.group(1) for m in CONSOLE.finditer(result.stderr)],

@@ -1,6 +1,7 @@
 """Shared fixtures: the dbt manifest once per session, a temporary peerbench home per test, and a
 publisher on loopback for `peerbench fetch`."""
 
+import fcntl
 import http.server
 import secrets
 import threading
@@ -20,7 +21,8 @@ REAL_DATA = get_settings().real_data_dir
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
     """dagster-dbt reads the manifest when the definitions load: parse the project first, unless
-    the manifest is newer than every file of the project (`make test` has just parsed it)."""
+    the manifest is newer than every file of the project (`make test` has just parsed it). The
+    suite's workers share the project: one parses while the others wait on a lock."""
     from orchestration.resources import dbt_project, prepare_manifest
     from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR
 
@@ -36,8 +38,11 @@ def dbt_manifest() -> Path:
         for path in folder.rglob("*")
     ]
     newest = max(path.stat().st_mtime for path in [*sources, DBT_PROJECT_DIR / "dbt_project.yml"])
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
-        prepare_manifest()
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / "manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest.exists() or manifest.stat().st_mtime < newest:
+            prepare_manifest()
     return manifest
 
 
