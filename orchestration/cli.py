@@ -50,10 +50,12 @@ def _use_local_key(settings: Settings, create: bool) -> None:
 
 
 def _instance(settings: Settings) -> DagsterInstance:
-    """The Dagster instance in the home folder (unless DAGSTER_HOME says otherwise)."""
+    """The Dagster instance in the home folder (unless DAGSTER_HOME, set and not blank, says
+    otherwise)."""
     from dagster import DagsterInstance
 
-    home = os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
+    home = os.environ.get("DAGSTER_HOME", "").strip() or str(settings.dagster_home)
+    os.environ["DAGSTER_HOME"] = home
     os.makedirs(home, exist_ok=True)
     config = os.path.join(home, "dagster.yaml")
     if not os.path.exists(config):
