@@ -12,6 +12,9 @@ copies: 185,000 rows, about 80 MB). Each approach runs in a fresh process, `--re
 table shows the median wall seconds and the largest peak RSS:
 
 - `duckdb`: `create table as select * from read_csv(file)`, DuckDB's own type detection;
+- `duckdb_checked`: the contract's checks written by hand in one DuckDB script (the text read,
+  each count an integer as written, the text rules, a unique key, the row rules, Parquet out):
+  the same work as the platform's, without locating errors or quarantining a file;
 - `platform`: the lake asset's work for the month (`assets.lake.ingest_partition`): the contract
   judged set-wise in DuckDB, the accepted rows written to the lake as Parquet, the submission
   record; and, for information, the same through a Dagster materialisation (`dagster`);
@@ -71,6 +74,59 @@ def run_duckdb(path: Path, _: Path) -> int:
 
     with duckdb.connect() as connection:
         connection.execute(f"create table rtt as select * from read_csv('{path}')")
+        return connection.execute("select count(*) from rtt").fetchall()[0][0]
+
+
+def run_duckdb_checked(path: Path, home: Path) -> int:
+    """The contract's work written by hand in one DuckDB script: the text read, every count an
+    integer as written (DuckDB's own cast would take `1.5` as 2), the text rules, a unique key,
+    the two row rules, and the rows written as Parquet; no locations, no quarantine."""
+    import duckdb
+
+    from contracts.rtt import BAND_COLUMNS, COUNT_COLUMNS, LAKE_COLUMNS, TEXT_COLUMNS
+
+    def q(name: str) -> str:
+        return '"' + name + '"'
+
+    counts = ", ".join(
+        f"case when regexp_full_match({q(c)}, '[+-]?[0-9]+') then try_cast({q(c)} as bigint) "
+        f"end as {q(c)}, {q(c)} is not null and not regexp_full_match({q(c)}, '[+-]?[0-9]+') "
+        f"as {q(c + '!')}"
+        for c in COUNT_COLUMNS
+    )
+    bands = " + ".join(f"coalesce({q(c)}, 0)" for c in BAND_COLUMNS)
+    unconverted = " or ".join(q(c + "!") for c in COUNT_COLUMNS)
+    negative = " or ".join(f"{q(c)} < 0" for c in COUNT_COLUMNS)
+    texts = ", ".join(q(c) for c in TEXT_COLUMNS)
+    lake = home / "duckdb_lake" / f"period={APRIL}"
+    lake.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"create temporary table rtt as select {texts}, {counts} "
+            f"from read_csv('{path}', all_varchar=true, header=true)"
+        )
+        [(broken,)] = connection.execute(
+            f"""select count(*) from rtt where {unconverted} or {negative}
+            or "Period" is distinct from 'RTT-April-2026'
+            or not regexp_matches("Provider Org Code", '^[A-Z0-9]{{3,5}}$')
+            or not regexp_matches("Commissioner Org Code", '^[A-Z0-9]{{3,5}}$')
+            or "RTT Part Type" not in ('Part_1A', 'Part_1B', 'Part_2', 'Part_2A', 'Part_3')
+            or not regexp_matches("Treatment Function Code", '^(C_\\d{{3}}|X0[1-6])$')
+            or "Total All" is null
+            or ("Total" is not null and {bands} <> "Total")
+            or ("RTT Part Type" <> 'Part_3' and "Total All" <> coalesce("Total", {bands})
+                + coalesce("Patients with unknown clock start date", 0))"""
+        ).fetchall()
+        [(repeated,)] = connection.execute(
+            'select count(*) - count(distinct ("Provider Org Code", "Commissioner Org Code", '
+            '"RTT Part Type", "Treatment Function Code")) from rtt'
+        ).fetchall()
+        assert broken == 0 and repeated == 0, (broken, repeated)
+        renamed = ", ".join(f"{q(c)} as {n}" for c, n in LAKE_COLUMNS.items() if c != "Period")
+        connection.execute(
+            f"copy (select '{APRIL}' as period, {renamed} from rtt) "
+            f"to '{lake / 'data.parquet'}' (format parquet)"
+        )
         return connection.execute("select count(*) from rtt").fetchall()[0][0]
 
 
@@ -142,6 +198,7 @@ def run_pandas(path: Path, home: Path) -> int:
 
 APPROACHES = {
     "duckdb": run_duckdb,
+    "duckdb_checked": run_duckdb_checked,
     "platform": run_platform,
     "dagster": run_dagster,
     "pandas": run_pandas,
@@ -208,6 +265,12 @@ def main() -> int:
         ("platform / DuckDB read_csv", platform / bare, "<= 1.5", platform / bare <= 1.5),
         ("pandas / platform", pandas / platform, ">= 5", pandas / platform >= 5),
         ("Dagster run / platform", results["dagster"]["seconds"] / platform, "info", None),
+        (
+            "platform / DuckDB, same checks",
+            platform / results["duckdb_checked"]["seconds"],
+            "info",
+            None,
+        ),
     ]
     for label, ratio, target, ok in targets:
         verdict = "" if ok is None else ("PASS" if ok else "MISS")
