@@ -47,5 +47,5 @@ metric_values as (
 
 )
 
-{{ provider_metric_values('nhse_cwt', 'metric_values') }}
+{{ provider_metric_values('nhse_cwt', 'metric_values', reported_under_successors=true) }}
 where denominator > 0

@@ -55,5 +55,5 @@ metric_values as (
 
 )
 
-{{ provider_metric_values('nhse_mhsds', 'metric_values') }}
+{{ provider_metric_values('nhse_mhsds', 'metric_values', reported_under_successors=true) }}
 where numerator is not null and denominator > 0
