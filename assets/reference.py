@@ -1,9 +1,11 @@
 """Reference data: the register of participating organisations, the window calendar, and the
 national reference files that say what each organisation is and whom it serves: NHS ODS's trusts
-(`landing/ods/etr.csv`), ONS's population by local authority and single year of age
-(`landing/ons/population_mid2020_ltla21.csv`) and MHCLG's Indices of Deprivation by local
-authority (`landing/mhclg/imd2019_ltla19.csv`). Each is one unpartitioned lake file, replaced
-whole when a new file is accepted; a file that breaks its contract leaves the last one in force."""
+(`landing/ods/etr.csv`), independent sector providers (`ods/ephp.csv`), GP practices
+(`ods/epraccur.csv`) and successor organisations (`ods/succ.csv`), ONS's population by local
+authority and single year of age (`landing/ons/population_mid2020_ltla21.csv`) and MHCLG's
+Indices of Deprivation by local authority (`landing/mhclg/imd2019_ltla19.csv`). Each is one
+unpartitioned lake file, replaced whole when a new file is accepted; a file that breaks its
+contract leaves the last one in force."""
 
 from datetime import datetime
 
@@ -31,16 +33,46 @@ organisations = build_lake_asset(SOURCES["organisations"], register_select)
 LINEAGE = "meta.source_file, meta.source_sha256, meta.submitted_at"
 
 
-def ods_trusts_select(source: Source, period: str) -> str:
-    """The columns ODS fills, its dates as dates; the null and unused ones are left behind."""
-    dates = [
+def _dates(*columns: str) -> list[str]:
+    return [
         f"cast(strptime({column}, '{ods_etr.DATE_FORMAT}') as date) as {column}"
-        for column in ("open_date", "close_date")
+        for column in columns
     ]
+
+
+ODS_COLUMNS = (
+    "organisation_code, name as organisation_name, national_grouping, "
+    "high_level_health_geography, address_line_1, address_line_2, address_line_3, "
+    "address_line_4, address_line_5, postcode"
+)
+
+
+def ods_organisations_select(source: Source, period: str) -> str:
+    """A file in ODS's standard layout (etr, ephp): the columns ODS fills, its dates as dates;
+    the null and unused ones are left behind."""
     return (
-        "select organisation_code, name as organisation_name, national_grouping, "
-        "high_level_health_geography, address_line_1, address_line_2, address_line_3, "
-        f"address_line_4, address_line_5, postcode, {', '.join(dates)}, {LINEAGE} "
+        f"select {ODS_COLUMNS}, {', '.join(_dates('open_date', 'close_date'))}, {LINEAGE} "
+        "from accepted join meta on meta._file = accepted._file"
+    )
+
+
+def ods_gp_practices_select(source: Source, period: str) -> str:
+    """The standard columns, then what only the practices file has: status, commissioner and
+    the days the practice joined and left it, prescribing setting."""
+    dates = _dates("open_date", "close_date", "join_commissioner_date", "left_commissioner_date")
+    return (
+        f"select {ODS_COLUMNS}, {', '.join(dates)}, status_code, commissioner_code, "
+        f"prescribing_setting, {LINEAGE} "
+        "from accepted join meta on meta._file = accepted._file"
+    )
+
+
+def ods_successors_select(source: Source, period: str) -> str:
+    """Each succession: predecessor, successor, the day it took effect; reason and indicator as
+    published."""
+    return (
+        "select predecessor_code, successor_code, succession_reason, "
+        f"{_dates('effective_date')[0]}, indicator, {LINEAGE} "
         "from accepted join meta on meta._file = accepted._file"
     )
 
@@ -69,7 +101,12 @@ def imd_select(source: Source, period: str) -> str:
     )
 
 
-ods_trusts = build_lake_asset(SOURCES["ods_trusts"], ods_trusts_select)
+ods_trusts = build_lake_asset(SOURCES["ods_trusts"], ods_organisations_select)
+ods_independent_providers = build_lake_asset(
+    SOURCES["ods_independent_providers"], ods_organisations_select
+)
+ods_gp_practices = build_lake_asset(SOURCES["ods_gp_practices"], ods_gp_practices_select)
+ods_successors = build_lake_asset(SOURCES["ods_successors"], ods_successors_select)
 ons_ltla_population = build_lake_asset(SOURCES["ons_ltla_population"], ons_population_select)
 mhclg_ltla_deprivation = build_lake_asset(SOURCES["mhclg_ltla_deprivation"], imd_select)
 
@@ -107,6 +144,9 @@ defs = dg.Definitions(
         organisations,
         collection_windows,
         ods_trusts,
+        ods_independent_providers,
+        ods_gp_practices,
+        ods_successors,
         ons_ltla_population,
         mhclg_ltla_deprivation,
     ]

@@ -506,7 +506,8 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
         create table organisation as
         with national as (
             select organisation_code,
-                   case when max(att_t1) > 0 then 'acute_trust' else 'other' end as kind,
+                   -- the demo's sites without type 1 are walk-in centres (type 3 only)
+                   case when max(att_t1) > 0 then 'acute_trust' else 'walk_in_centre' end as kind,
                    arg_max(parent_org, period) as parent_org
             from nhse_ae_attendances group by all
         )

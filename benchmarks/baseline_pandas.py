@@ -240,13 +240,15 @@ def ingest_ae(job: Job, q: Quarantine) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def organisations(register: pd.DataFrame, national: pd.DataFrame) -> pd.DataFrame:
     """Members from the register, then providers known only from A&E: an acute trust where it
-    ever had type 1 attendances, its region from NHS England's parent organisation."""
+    ever had type 1 attendances, else a walk-in / urgent treatment centre (the demo's other sites
+    have type 3 attendances only and are no NHS trust: the mart's rule for them), its region
+    from NHS England's parent organisation."""
     regions = pd.read_csv(REGIONS).set_index("nhse_parent_org")["region_code"]
     others = national[~national["organisation_code"].isin(register["organisation_code"])]
     others = pd.DataFrame(
         {
             "organisation_code": others["organisation_code"],
-            "organisation_type": np.where(others["att_t1"] > 0, "acute_trust", "other"),
+            "organisation_type": np.where(others["att_t1"] > 0, "acute_trust", "walk_in_centre"),
             "region_code": others["parent_org"].map(regions),
         }
     )

@@ -366,6 +366,7 @@ def main() -> None:
         rtt_start=None,  # the yardstick scripts do not read RTT
         mhsds_start=None,  # nor MHSDS
         cwt_start=None,  # nor Cancer Waiting Times
+        merger_month=None,  # nor ODS's successions
         seed=SEED,
         community_start=first,
         mhlda_start=first,

@@ -1,6 +1,7 @@
 """Contract of the organisation register (`landing/reference/organisations.csv`): the network's
-membership list with ODS code, name, organisation type and NHS region, and optionally the first
-and last month of each organisation's membership (blank: a member throughout)."""
+membership list with ODS code, name, organisation type (a code of `seeds/organisation_types.csv`)
+and NHS region, and optionally the first and last month of each organisation's membership
+(blank: a member throughout)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from contracts.indicator_return import ORGANISATION_CODE
+from contracts.organisation_types import ORGANISATION_TYPES
 from contracts.validation import Contract, Limits, RowRule, validate_file
 
-ORGANISATION_TYPES = ("community_provider", "mental_health_trust", "acute_trust", "other")
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 _optional_month = pa.Column(

@@ -29,6 +29,7 @@ DEMO_LANDING_FOLDERS = (
     "nhse_cwt",
     "nhse_mhsds",
     "nhse_rtt",
+    "ods",
     "operational",
     "reference",
 )

@@ -23,7 +23,9 @@ from contracts.cwt import CWT_LANDING, cwt_contract, workbook_csv
 from contracts.imd import imd_contract
 from contracts.indicator_return import indicator_return_contract
 from contracts.mhsds import mhsds_contract
-from contracts.ods_etr import ods_etr_contract
+from contracts.ods_epraccur import ods_epraccur_contract
+from contracts.ods_etr import ods_ephp_contract, ods_etr_contract
+from contracts.ods_succ import ods_succ_contract
 from contracts.ons_population import ons_population_contract
 from contracts.operational_extracts import epr_contacts_contract, eroster_shifts_contract
 from contracts.organisation_register import organisation_register_contract
@@ -190,6 +192,19 @@ def partition_key_of(source: Source, period: str) -> str:
     return f"{period}-01"
 
 
+def ods_publication(dataset: str, file: str) -> Publication:
+    """Where NHS ODS publishes one of its files: a zip of `<file>.csv`, replaced in place."""
+    return Publication(
+        publisher="NHS England (Organisation Data Service)",
+        dataset=dataset,
+        folder="ods",
+        url=f"{ODS_CURRENT}/{file}.zip",
+        archive_member=rf"{file}\.csv",
+        format="zip",
+    )
+
+
+ODS_CURRENT = "https://files.digital.nhs.uk/assets/ods/current"
 NHSE_STATISTICS = "https://www.england.nhs.uk/statistics/statistical-work-areas"
 NHS_DIGITAL_STATISTICS = "https://digital.nhs.uk/data-and-information/publications/statistical"
 MONTH_NAME = r"(?P<month_name>" + "|".join(MONTH_NAMES) + r")-(?P<year>\d{4})"
@@ -220,14 +235,47 @@ SOURCES: dict[str, Source] = {
             cadence="static",
             landing=re.compile(r"ods/etr\.csv"),
             contract=lambda _: ods_etr_contract,
-            publication=Publication(
-                publisher="NHS England (Organisation Data Service)",
-                dataset="NHS Trusts and sites (etr)",
-                folder="ods",
-                url="https://files.digital.nhs.uk/assets/ods/current/etr.zip",
-                archive_member=r"etr\.csv",
-                format="zip",
+            publication=ods_publication("NHS Trusts and sites (etr)", "etr"),
+        ),
+        Source(
+            name="ods_independent_providers",
+            family="reference",
+            description=(
+                "NHS ODS's independent sector healthcare providers (ephp), open or closed, in the "
+                "trusts file's layout: a code found here is an independent sector provider. "
+                "Replaced whole by each release."
             ),
+            cadence="static",
+            landing=re.compile(r"ods/ephp\.csv"),
+            contract=lambda _: ods_ephp_contract,
+            publication=ods_publication("Independent Sector Healthcare Providers (ephp)", "ephp"),
+        ),
+        Source(
+            name="ods_gp_practices",
+            family="reference",
+            description=(
+                "NHS ODS's GP practices and other prescribing cost centres (epraccur), open or "
+                "closed, with status, commissioner and prescribing setting: a code found here is "
+                "a GP practice (or a walk-in centre, by its setting). Replaced whole by each "
+                "release."
+            ),
+            cadence="static",
+            landing=re.compile(r"ods/epraccur\.csv"),
+            contract=lambda _: ods_epraccur_contract,
+            publication=ods_publication("GP and GP practice related data (epraccur)", "epraccur"),
+        ),
+        Source(
+            name="ods_successors",
+            family="reference",
+            description=(
+                "NHS ODS's successor organisations (succ): which organisation took over from "
+                "which, and from what day, so a merged trust's series continues under its "
+                "successor. Replaced whole by each release."
+            ),
+            cadence="static",
+            landing=re.compile(r"ods/succ\.csv"),
+            contract=lambda _: ods_succ_contract,
+            publication=ods_publication("Successor organisations (succ)", "succ"),
         ),
         Source(
             name="ons_ltla_population",

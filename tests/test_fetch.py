@@ -166,7 +166,10 @@ def test_fetch_refuses_a_source_without_a_publisher(capsys: pytest.CaptureFixtur
     with pytest.raises(SystemExit) as exited:
         main(["fetch", "community_indicator_returns"])
     assert exited.value.code == 2
-    listed = "not a source with a publisher (ods_trusts, nhse_ae_attendances"
+    listed = (
+        "not a source with a publisher (ods_trusts, ods_independent_providers, "
+        "ods_gp_practices, ods_successors, nhse_ae_attendances"
+    )
     assert listed in capsys.readouterr().err
 
 

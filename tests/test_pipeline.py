@@ -26,6 +26,7 @@ from conftest import use_home
 from statsmodels.stats.proportion import proportion_confint
 
 from assets.publications import publish_window, published_versions
+from contracts.ae_monthly import ae_file_stem
 from orchestration.calendar import window
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
@@ -60,7 +61,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator
         _small_count(home / "landing" / "community_indicators" / "2024-05", "CI_MORTALITY")
         _small_count(home / "landing" / "mhlda" / "2024-25-Q1", "MH_RESTRAINT")
         shutil.copy(real_data / "ae_monthly" / REAL_JUNE_AE, home / "landing" / "nhse_ae")
-        (home / "landing" / "ods").mkdir()
+        (home / "landing" / "ods").mkdir(exist_ok=True)  # the demo writes its own etr
         shutil.copy(real_data / "ods" / "etr.csv", home / "landing" / "ods")
         history = home / "landing" / "ae_history" / REAL_AE_HISTORY
         history.parent.mkdir(parents=True)
@@ -91,6 +92,13 @@ def _mart(home: Path) -> dict[str, pd.DataFrame]:
             table: connection.sql(f"select * from marts.{table} order by all").df()
             for table in ("fct_metric_value", "fct_benchmark", "dim_period", "dim_organisation")
         }
+
+
+def _successors(home: Path) -> dict[str, str]:
+    """The landed NHS ODS succ file (the demo's merger) read with the csv module: each
+    predecessor's successor, whose code national values are reported under in the mart."""
+    with (home / "landing" / "ods" / "succ.csv").open(newline="") as handle:
+        return {row[0]: row[1] for row in csv.reader(handle)}
 
 
 def _catalogue() -> dict[str, dict[str, str]]:
@@ -196,6 +204,39 @@ def test_dim_organisation_names_members_and_national_providers(built):
     assert organisations.loc[list(register["organisation_code"]), "ods_name"].isna().all()
 
 
+def test_a_merged_demo_trusts_series_continues_under_its_successor(built):
+    """The demo's two trusts merge in May 2024: for March and April their A&E rows, summed, are
+    the successor's value; from May the successor's own row is. Expected from the landed files
+    read with pandas."""
+    landing = built["home"] / "landing"
+    successor = _successors(built["home"])
+    [merged] = set(successor.values())
+    predecessors = sorted(successor)
+    values = built["first"]["fct_metric_value"].query("metric_code == 'AE_4HR_ALL'")
+    for month, reported in [
+        ("2024-03", predecessors),
+        ("2024-04", predecessors),
+        ("2024-05", [merged]),
+    ]:
+        published = pd.read_csv(landing / "nhse_ae" / f"{ae_file_stem(month)}.csv")
+        rows = published[published["Org Code"].isin(reported)]
+        assert len(rows) == len(reported)
+        attendances = rows.filter(like="A&E attendances").to_numpy().sum()
+        within = attendances - rows.filter(like="Attendances over 4hrs").to_numpy().sum()
+        [row] = values[
+            (values["organisation_code"] == merged)
+            & (values["period_start"] == pd.Timestamp(f"{month}-01"))
+        ].itertuples()
+        assert (row.numerator, row.denominator) == (within, attendances)
+        assert row.value == pytest.approx(within / attendances * 100)
+        assert row.reported_organisation_codes == ",".join(reported)
+    assert not built["first"]["fct_metric_value"]["organisation_code"].isin(predecessors).any()
+    organisations = built["first"]["dim_organisation"].set_index("organisation_code")
+    assert organisations.loc[predecessors, "successor_code"].tolist() == [merged, merged]
+    assert organisations.loc[merged, "predecessor_codes"] == ",".join(predecessors)
+    assert organisations.loc[merged, "organisation_type"] == "acute_trust"
+
+
 def test_previous_value_and_change_come_from_the_month_before(built):
     landing = built["home"] / "landing"
     may = _landing_values(landing, "community_indicators/2024-05")
@@ -282,6 +323,7 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
 def test_rtt_waiting_times_equal_an_independent_computation_from_the_extract(built):
     """Per provider and treatment function: the waiting list (Part_2, summed over commissioners),
     the share within 18 weeks and over 52 weeks, from the landed CSV read with the csv module."""
+    successor = _successors(built["home"])  # a merged trust's rows are its successor's
     [path] = (built["home"] / "landing" / "nhse_rtt").glob("*-RTT-May-2024-full-extract.csv")
     with path.open(newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["RTT Part Type"] == "Part_2"]
@@ -291,7 +333,8 @@ def test_rtt_waiting_times_equal_an_independent_computation_from_the_extract(bui
         line = "all" if code == "C_999" else "tfc_" + code.replace("C_", "").lower()
         weeks = [int(row[f"Gt {w:02d} To {w + 1:02d} Weeks SUM 1"] or 0) for w in range(104)]
         weeks.append(int(row["Gt 104 Weeks SUM 1"] or 0))
-        sums = expected.setdefault((row["Provider Org Code"], line), [0, 0, 0])
+        provider = successor.get(row["Provider Org Code"], row["Provider Org Code"])
+        sums = expected.setdefault((provider, line), [0, 0, 0])
         sums[0] += int(row["Total All"])
         sums[1] += sum(weeks[:18])
         sums[2] += sum(weeks[52:])
@@ -381,7 +424,8 @@ def test_cancer_waits_equal_an_independent_computation_from_the_workbook(built):
     stage (each sheet's first part), from the landed workbook's cells read with openpyxl."""
     path = built["home"] / "landing" / "nhse_cwt" / "MAY-2024-CWT-CRS-PROVIDER-WORKBOOK-FINAL.xlsx"
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    expected = {}
+    successor = _successors(built["home"])  # a merged trust's people are its successor's
+    expected: dict[tuple[str, str], tuple[float, float]] = {}
     for metric, sheet, everyone in [
         ("CWT_28D_FDS", "28-DAY FDS (ALL ROUTES)", "ALL ROUTES"),
         ("CWT_31D", "31-DAY (ALL CANCER)", "ALL STAGES"),
@@ -393,7 +437,9 @@ def test_cancer_waits_equal_an_independent_computation_from_the_workbook(built):
         total = header.index("TOTAL")
         for row in ws.iter_rows(min_row=10, values_only=True):
             if len(row) > total and row[1] and row[1] != "ODS CODE (1)" and row[3] == everyone:
-                expected[(metric, row[1])] = (float(row[total + 1]), float(row[total]))
+                key = (metric, successor.get(row[1], row[1]))
+                within, counted = expected.get(key, (0.0, 0.0))
+                expected[key] = (within + float(row[total + 1]), counted + float(row[total]))
     workbook.close()
     values = built["second"]["fct_metric_value"]
     may = values[
@@ -671,11 +717,16 @@ def test_region_peer_groups_equal_an_independent_computation(built):
 
 def test_acute_trusts_are_benchmarked_against_acute_trusts(built, real_data):
     """June 2024: a major trust's type peers are the providers with type 1 departments in
-    NHS England's file, not its walk-in centres and GP practices."""
+    NHS England's file and the NHS trusts (ODS etr) with single-specialty (type 2) departments
+    only, such as an eye hospital: not its walk-in centres and GP practices."""
     june = pd.read_csv(real_data / "ae_monthly" / REAL_JUNE_AE).set_index("Org Code")
     june = june.drop(index="TOTAL")
     attendances = june.filter(like="A&E attendances").sum(axis=1)
-    type1 = june[(june["A&E attendances Type 1"] > 0) & (attendances > 0)]
+    with (real_data / "ods" / "etr.csv").open(newline="") as handle:
+        trusts = {row[0] for row in csv.reader(handle)}
+    specialist = (june["A&E attendances Type 2"] > 0) & june.index.isin(list(trusts))
+    type1 = june[((june["A&E attendances Type 1"] > 0) | specialist) & (attendances > 0)]
+    assert {"RP6", "REP"} <= set(type1.index)  # Moorfields, Liverpool Women's
     rows = _benchmark_rows(built, "AE_4HR_ALL", "2024-06", peer_group="organisation_type")
     acute = rows[rows["peer_group_value"] == "acute_trust"]
     assert sorted(acute.index) == sorted(type1.index)

@@ -19,11 +19,13 @@ from orchestration.demo_data.cwt import write_cwt_files
 from orchestration.demo_data.indicators import write_community_returns, write_mhlda_returns
 from orchestration.demo_data.mhsds import write_mhsds_files
 from orchestration.demo_data.national import (
+    TRUST_CODES,
     acute_trusts,
     make_sites,
     write_ae_files,
     write_rtt_files,
 )
+from orchestration.demo_data.ods import make_merger, write_ods_files
 from orchestration.demo_data.operational import write_operational_extracts
 from orchestration.demo_data.organisations import (
     COMMUNITY_PROVIDERS,
@@ -44,6 +46,7 @@ class DemoConfig:
     rtt_start: str | None = "2024-04"  # NHS England's RTT extracts for the same trusts; None: none
     mhsds_start: str | None = "2024-04"  # MHSDS 4-week waits for the mental health trusts
     cwt_start: str | None = "2024-04"  # Cancer Waiting Times workbooks for the acute trusts
+    merger_month: str | None = "2024-05"  # two acute trusts merge (ODS etr and succ); None: no
     operational_start: str = "2025-04"
     last_month: str | None = None  # default: the last month that has ended
     community_providers: int = COMMUNITY_PROVIDERS
@@ -85,7 +88,10 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
         if window("nhse_ae", f"{month}-01").closes_on <= now.date()
     ]
     sites = make_sites(rng)
-    counts["nhse_ae"] = write_ae_files(landing, sites, published, rng)
+    trusts = acute_trusts(sites)
+    merger = make_merger(trusts, TRUST_CODES, config.merger_month) if config.merger_month else None
+    counts["ods"] = write_ods_files(landing, register, trusts, merger)
+    counts["nhse_ae"] = write_ae_files(landing, sites, published, rng, merger)
     community = register.loc[
         register["organisation_type"] == "community_provider", "organisation_code"
     ]

@@ -26,6 +26,7 @@ from contracts.ae_monthly import (
     ae_file_stem,
     nhse_period,
 )
+from orchestration.demo_data.ods import Merger, merged_rows
 from orchestration.demo_data.organisations import PLACES, REGIONS
 
 ACUTE_TRUSTS = 20
@@ -109,9 +110,14 @@ def make_sites(rng: np.random.Generator) -> pd.DataFrame:
 
 
 def write_ae_files(
-    landing: Path, sites: pd.DataFrame, months: list[str], rng: np.random.Generator
+    landing: Path,
+    sites: pd.DataFrame,
+    months: list[str],
+    rng: np.random.Generator,
+    merger: Merger | None = None,
 ) -> int:
-    """Write one `Monthly-AE-<Month>-<YYYY>.csv` per month label; return the number written."""
+    """Write one `Monthly-AE-<Month>-<YYYY>.csv` per month label; return the number written.
+    From a `merger`'s month, its trusts are published as one (`ods.merged_rows`)."""
     folder = landing / AE_LANDING
     folder.mkdir(parents=True, exist_ok=True)
     for month in months:
@@ -121,7 +127,10 @@ def write_ae_files(
         total = pd.DataFrame(
             [[TOTAL_ROW] * len(TEXT_COLUMNS) + counts.sum().tolist()], columns=HEADER
         )
-        published = pd.concat([pd.concat([text, counts], axis=1), total], ignore_index=True)
+        rows = pd.concat([text, counts], axis=1)
+        if merger:
+            rows = merged_rows(rows, merger, month)
+        published = pd.concat([rows, total], ignore_index=True)
         published.to_csv(folder / f"{ae_file_stem(month)}.csv", index=False)
     return len(months)
 

@@ -112,4 +112,4 @@ metric_values as (
 
 )
 
-{{ provider_metric_values('nhse_ae', 'metric_values') }}
+{{ provider_metric_values('nhse_ae', 'metric_values', reported_under_successors=true) }}

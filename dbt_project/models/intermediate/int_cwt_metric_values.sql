@@ -34,4 +34,4 @@ metric_values as (
 
 )
 
-{{ provider_metric_values('nhse_cwt', 'metric_values') }}
+{{ provider_metric_values('nhse_cwt', 'metric_values', reported_under_successors=true) }}

@@ -33,6 +33,8 @@ by_provider as (
         max(measure_value) filter (where measure_id = 'MRS01') as mrs01,
         max(measure_value) filter (where measure_id = 'MRS08a') as mrs08a,
         max(measure_value) filter (where measure_id = 'MRS08') as mrs08,
+        bool_or(measure_id = 'MRS01a') and bool_or(measure_id = 'MRS01') as has_cmh,
+        bool_or(measure_id = 'MRS08a') and bool_or(measure_id = 'MRS08') as has_cyp,
         any_value(source_file) as source_file,
         any_value(source_sha256) as source_sha256,
         max(submitted_at) as submitted_at
@@ -43,10 +45,11 @@ by_provider as (
 
 ),
 
-{#- metric code: (numerator, denominator, which rows have a value: neither suppressed) -#}
+{#- metric code: (numerator, denominator, which rows have a value: both measures published,
+    suppressed or not, so that a merged trust with a suppressed part has no value, not a part) -#}
 {%- set metrics = {
-    'MH_4WW_CMH': ('mrs01a', 'mrs01', 'mrs01a is not null and mrs01 > 0'),
-    'MH_4WW_CYP': ('mrs08a', 'mrs08', 'mrs08a is not null and mrs08 > 0'),
+    'MH_4WW_CMH': ('mrs01a', 'mrs01', 'has_cmh'),
+    'MH_4WW_CYP': ('mrs08a', 'mrs08', 'has_cyp'),
 } %}
 
 metric_values as (
@@ -55,4 +58,5 @@ metric_values as (
 
 )
 
-{{ provider_metric_values('nhse_mhsds', 'metric_values') }}
+{{ provider_metric_values('nhse_mhsds', 'metric_values', reported_under_successors=true) }}
+where numerator is not null and denominator > 0

@@ -214,6 +214,7 @@ select
     'operational' as collection,
     metric_code,
     organisation_code,
+    organisation_code as reported_organisation_codes,
     team_code,
     'all' as service_line,
     cast(period_start as date) as period_start,

@@ -59,4 +59,4 @@ metric_values as (
 
 )
 
-{{ provider_metric_values('nhse_rtt', 'metric_values', 'service_line') }}
+{{ provider_metric_values('nhse_rtt', 'metric_values', 'service_line', reported_under_successors=true) }}

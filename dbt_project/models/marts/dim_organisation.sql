@@ -1,19 +1,15 @@
-{#- Participating members from the register, then providers known only from national data. The
-    register wins where both name an organisation. Where NHS ODS knows the code as an NHS trust,
-    its name, region and open and close dates stand beside them (ods_*), for matching and for
-    telling which organisations existed in a period. -#}
+{#- Every organisation the mart knows: the register's members, the providers named in national
+    data and the successors that carry their series now, with the type, region and name
+    int_organisation_types infers (the register wins where both name an organisation). Where NHS
+    ODS knows the code as an NHS trust, its name, region and open and close dates stand beside
+    them (ods_*), for matching and for telling which organisations existed in a period; where ODS
+    says it was succeeded, by whom and from when, and for a successor, its predecessors. -#}
 
 with
 
-registered as (
+organisations as (
 
-    select * from {{ ref('stg_reference__organisations') }}
-
-),
-
-national as (
-
-    select * from {{ ref('int_national_organisations') }}
+    select * from {{ ref('int_organisation_types') }}
 
 ),
 
@@ -23,46 +19,40 @@ trusts as (
 
 ),
 
-organisations as (
+successors as (
 
-    select
-        organisation_code,
-        organisation_name,
-        organisation_type,
-        region_code,
-        region_name,
-        'register' as known_from
-
-    from registered
-
-    union all
-
-    select
-        national.organisation_code,
-        national.organisation_name,
-        national.organisation_type,
-        national.region_code,
-        national.region_name,
-        'national_data' as known_from
-
-    from national
-    left join registered on national.organisation_code = registered.organisation_code
-    where registered.organisation_code is null
+    select * from {{ ref('int_organisation_successors') }}
 
 ),
 
-with_ods as (
+predecessors as (
 
     select
-        organisations.*,
-        trusts.organisation_name as ods_name,
-        trusts.region_code as ods_region_code,
-        trusts.opened_on as ods_opened_on,
-        trusts.closed_on as ods_closed_on
+        successor_code as organisation_code,
+        string_agg(predecessor_code, ',' order by predecessor_code) as predecessor_codes
 
-    from organisations
-    left join trusts on organisations.organisation_code = trusts.organisation_code
+    from successors
+    group by successor_code
 
 )
 
-select * from with_ods
+select
+    organisations.organisation_code,
+    organisations.organisation_name,
+    organisations.organisation_type,
+    organisations.organisation_type_evidence,
+    organisations.region_code,
+    organisations.region_name,
+    organisations.known_from,
+    successors.successor_code,
+    successors.succeeded_on,
+    predecessors.predecessor_codes,
+    trusts.organisation_name as ods_name,
+    trusts.region_code as ods_region_code,
+    trusts.opened_on as ods_opened_on,
+    trusts.closed_on as ods_closed_on
+
+from organisations
+left join trusts on organisations.organisation_code = trusts.organisation_code
+left join successors on organisations.organisation_code = successors.predecessor_code
+left join predecessors on organisations.organisation_code = predecessors.organisation_code

@@ -98,6 +98,7 @@ valued as (
         unioned.collection,
         unioned.metric_code,
         unioned.organisation_code,
+        unioned.reported_organisation_codes,
         unioned.team_code,
         unioned.service_line,
         'month' as grain,
