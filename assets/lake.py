@@ -31,6 +31,7 @@ import pandas as pd
 from contracts.validation import (
     FILE_COLUMN,
     ContractViolationError,
+    ValidatedFiles,
     Violation,
     mask_identifiers,
     validate_files,
@@ -128,14 +129,14 @@ class PartitionOutcome:
 
 
 def _file_checks(
-    file: LandingFile, register: pd.DataFrame | None, now: datetime
+    file: LandingFile, register: pd.DataFrame | None, now: datetime, membership: bool = True
 ) -> list[Violation]:
     """The rules a file name answers: a stamp in the past, a submitter who is a member."""
     source, found = file.source, []
     if file.stamp is not None and file.stamp > now:
         rule = f"submission stamp {file.stamp:%Y-%m-%d %H:%M} is later than now: refused"
         found.append(Violation(file.relative, None, None, rule))
-    if source.submitters:
+    if source.submitters and membership:
         if register is None:
             rule = "no organisation register has been accepted: submitters cannot be checked"
             found.append(Violation(file.relative, None, None, rule))
@@ -197,17 +198,9 @@ def ingest_partition(
 ) -> PartitionOutcome:
     """Validate one partition's landing files together and write what passes to the lake."""
     outcome = PartitionOutcome(source.name, period)
-    checked = {f.relative: _file_checks(f, register, now) for f in files}
-    with tempfile.TemporaryDirectory(prefix="peerbench-read-") as scratch:
-        readable = _readable(source, files, checked, landing, Path(scratch))
-        validated = validate_files(
-            connection,
-            readable,
-            source.contract(period),
-            submitters={f.relative: f.submitter or "" for f in files},
-            table="accepted",
-        )
-    outcome.violations = {**checked, **validated.violations}
+    outcome.violations, validated = check_files(
+        connection, source, period, files, landing=landing, register=register, now=now
+    )
     accepted_files = [f for f in files if not outcome.violations[f.relative]]
     outcome.statuses = {f.relative: "quarantined" for f in files if outcome.violations[f.relative]}
     outcome.statuses |= _statuses(accepted_files, landing)
@@ -236,21 +229,56 @@ def ingest_partition(
     return outcome
 
 
+def check_files(
+    connection: duckdb.DuckDBPyConnection,
+    source: Source,
+    period: str,
+    files: Sequence[LandingFile],
+    *,
+    landing: Path,
+    register: pd.DataFrame | None,
+    now: datetime,
+    membership: bool = True,
+    read_refused: bool = False,
+) -> tuple[dict[str, list[Violation]], ValidatedFiles]:
+    """Every violation of each file of one partition (file name checks, then its contract), and
+    the accepted files' typed rows in the temporary table `accepted`: what ingest judges a file
+    by, and `peerbench validate` too. A file its name already refuses is not read, unless
+    `read_refused` (validate: every problem at once); `membership=False` leaves out the
+    register check (a return checked where no register is at hand)."""
+    named = {f.relative: _file_checks(f, register, now, membership) for f in files}
+    skipped = set() if read_refused else {name for name, found in named.items() if found}
+    with tempfile.TemporaryDirectory(prefix="peerbench-read-") as scratch:
+        readable, unreadable = _readable(source, files, skipped, landing, Path(scratch))
+        validated = validate_files(
+            connection,
+            readable,
+            source.contract(period),
+            submitters={f.relative: f.submitter or "" for f in files},
+            table="accepted",
+        )
+    violations = {
+        name: found + unreadable.get(name, []) + validated.violations.get(name, [])
+        for name, found in named.items()
+    }
+    return violations, validated
+
+
 def _readable(
     source: Source,
     files: Sequence[LandingFile],
-    checked: dict[str, list[Violation]],
+    skipped: set[str],
     landing: Path,
     scratch: Path,
-) -> dict[str, Path]:
-    """The CSV each file that passed its name checks is validated as: the landing file itself,
-    or, for a source with a `reader` (a workbook), the CSV the reader writes in `scratch`. A
-    file the reader refuses (a missing sheet, a changed header) gets its violations in
-    `checked`, named by its landing path. The submission record keeps the landing file's path
-    and SHA-256 either way."""
-    readable = {}
+) -> tuple[dict[str, Path], dict[str, list[Violation]]]:
+    """The CSV each file not `skipped` is validated as: the landing file itself, or, for a source
+    with a `reader` (a workbook), the CSV the reader writes in `scratch`; and the violations of
+    the files the reader refuses (a missing sheet, a changed header), named by landing path. The
+    submission record keeps the landing file's path and SHA-256 either way."""
+    readable: dict[str, Path] = {}
+    unreadable: dict[str, list[Violation]] = {}
     for index, file in enumerate(files):
-        if checked[file.relative]:
+        if file.relative in skipped:
             continue
         path = landing / file.relative
         if source.reader is None:
@@ -261,8 +289,8 @@ def _readable(
         try:
             readable[file.relative] = source.reader(path, folder)
         except ContractViolationError as error:
-            checked[file.relative] = [replace(v, file=file.relative) for v in error.violations]
-    return readable
+            unreadable[file.relative] = [replace(v, file=file.relative) for v in error.violations]
+    return readable, unreadable
 
 
 def _file_meta(

@@ -198,6 +198,8 @@ def typed_expression(column: str, dtype: object) -> str:
     return text
 
 
+# what a cell of each type must be, in a submitter's words, after pandera's name of the rule
+TYPE_WORDS = {"bigint": "not a whole number", "double": "not a number"}
 TYPED_SUFFIX = "::typed"  # the typed copy of a column that is not text, beside its text
 
 
@@ -289,7 +291,7 @@ def column_rules(schema: pa.DataFrameSchema) -> list[_ColumnRule]:
             rules.append(
                 _ColumnRule(
                     name,
-                    f"coerce_dtype('{column.dtype}')",
+                    f"coerce_dtype('{column.dtype}'): {TYPE_WORDS[_sql_type(column.dtype)]}",
                     f"{text} is not null and {typed} is null",
                 )
             )

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from contracts.validation import mask_identifiers
@@ -242,6 +243,23 @@ def fetch(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def validate(args: argparse.Namespace) -> int:
+    """Check a file before it is sent, as ingest will: every problem located; status 1 when
+    ingest would refuse it."""
+    from orchestration.validate import report
+    from orchestration.validate import validate as judge
+
+    try:
+        verdict = judge(
+            args.file, get_settings(), named_as=args.named_as, register_path=args.register
+        )
+    except ValueError as error:
+        print(f"peerbench validate: {mask_identifiers(str(error))}", file=sys.stderr)
+        return 1
+    print(report(verdict))
+    return 1 if verdict.refused else 0
+
+
 def status(args: argparse.Namespace) -> int:
     """Each collection's windows (open, closed, published, stale), missing and late submitters,
     quarantined and unrecognised files. Reads only: no key, no Dagster instance, no writes."""
@@ -335,6 +353,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--to", type=month_argument, help="the last month of a range (YYYY-MM)")
     sub.add_argument("--force", action="store_true", help="download again, cache or not")
+    sub = command("validate", validate, "check a return (any landing file) as ingest would")
+    sub.add_argument("file", type=existing_file_argument)
+    sub.add_argument(
+        "--as", dest="named_as", metavar="LANDING_PATH",
+        help="the landing path it will be sent as (e.g. community_indicators/2024-06/"
+        "ZAA_20240703T0900.csv), when its own folders do not say",
+    )  # fmt: skip
+    sub.add_argument(
+        "--register", type=existing_file_argument, help="an organisation register to check against"
+    )
     sub = command("status", status, "windows, missing and late submitters, quarantined files")
     sub.add_argument("--collection", type=collection_argument, help="one collection only")
     sub.add_argument(
@@ -353,6 +381,13 @@ def month_argument(text: str) -> str:
     if len(text) != 7:
         raise argparse.ArgumentTypeError(f"{text!r} is not a month written YYYY-MM")
     return text
+
+
+def existing_file_argument(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file")
+    return path
 
 
 def date_argument(text: str) -> date:

@@ -1,0 +1,125 @@
+"""`peerbench validate <file>`: a return (or any landing file) checked before it is sent, exactly
+as ingest will judge it: the same file-name rules and the same contract (`assets.lake.
+check_files`), in a throw-away DuckDB, writing nothing.
+
+The file's place in landing says what it is (source, period, submitter): a path inside the
+home's landing folder is taken as it stands; elsewhere, its last folders are matched against
+the registry (`community_indicators/2024-06/ZAA_20240703T0900.csv`), or `--as` names the landing
+path it will be sent as. Membership is checked against the register the platform last accepted,
+or `--register`; with neither, the membership check is left out and the report says so.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from contracts.organisation_register import read_organisation_register
+from contracts.validation import ContractViolationError, Violation
+from orchestration.registry import LandingFile, recognise
+from orchestration.settings import Settings
+
+EXAMPLE = "community_indicators/2024-06/ZAA_20240703T0900.csv"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ingest would make of the file: its violations (none: accepted) and rows."""
+
+    file: LandingFile
+    violations: list[Violation]
+    rows: int
+    membership_checked: bool
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.violations)
+
+
+def landing_name(path: Path, landing: Path, named_as: str | None) -> LandingFile:
+    """The landing file `path` is (or will be, `named_as`), or a one-line error."""
+    if named_as:
+        found = recognise(named_as.strip("/"))
+        if found is None:
+            raise ValueError(f"--as {named_as}: no source takes that landing path (e.g. {EXAMPLE})")
+        return found
+    resolved = path.resolve()
+    if resolved.is_relative_to(landing.resolve()):
+        relative = resolved.relative_to(landing.resolve()).as_posix()
+        found = recognise(relative)
+        if found is None:
+            raise ValueError(f"{relative}: no source takes that landing path (e.g. {EXAMPLE})")
+        return found
+    for depth in range(min(len(resolved.parts) - 1, 4), 0, -1):
+        found = recognise("/".join(resolved.parts[-depth:]))
+        if found is not None:
+            return found
+    raise ValueError(
+        f"{path.name}: no source takes a file so named in these folders; say where it will "
+        f"land with --as (e.g. --as {EXAMPLE})"
+    )
+
+
+def the_register(settings: Settings, path: Path | None) -> pd.DataFrame | None:
+    """The register membership is checked against: `path`, validated, or the platform's last
+    accepted one (the lake's), or none."""
+    if path is not None:
+        try:
+            return read_organisation_register(path)
+        except ContractViolationError as error:
+            first = error.violations[0]
+            raise ValueError(f"--register {path}: {first}") from None
+    from assets.lake import read_register
+
+    return read_register(settings.lake)
+
+
+def validate(
+    path: Path, settings: Settings, *, named_as: str | None, register_path: Path | None
+) -> Verdict:
+    from assets.lake import check_files
+
+    file = landing_name(path, settings.landing, named_as)
+    register = the_register(settings, register_path)
+    with tempfile.TemporaryDirectory(prefix="peerbench-validate-") as folder:
+        landing = Path(folder)
+        placed = landing / file.relative  # the file, under the landing path ingest reads
+        placed.parent.mkdir(parents=True)
+        os.symlink(path.resolve(), placed)
+        with duckdb.connect() as connection:
+            violations, validated = check_files(
+                connection,
+                file.source,
+                file.period,
+                [file],
+                landing=landing,
+                register=register,
+                now=datetime.now(),
+                membership=register is not None,
+                read_refused=True,
+            )
+            rows = validated.rows.get(file.relative, 0)
+    return Verdict(file, violations[file.relative], rows, register is not None)
+
+
+def report(verdict: Verdict) -> str:
+    file = verdict.file
+    what = f"{file.source.name}, period {file.period}"
+    if file.submitter:
+        what += f", from {file.submitter}"
+    lines = [f"{file.relative}: {what}"]
+    if not verdict.membership_checked and file.source.submitters:
+        lines.append("note: no organisation register at hand (--register): membership not checked")
+    lines += [f"  {violation}" for violation in verdict.violations]
+    if verdict.refused:
+        count = len(verdict.violations)
+        lines.append(f"refused: {count} problem{'s' * (count != 1)}; ingest would quarantine it")
+    else:
+        lines.append(f"ok: {verdict.rows:,} rows would be accepted")
+    return "\n".join(lines)
