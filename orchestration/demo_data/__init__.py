@@ -28,6 +28,7 @@ from orchestration.demo_data.operational import write_operational_extracts
 from orchestration.demo_data.organisations import (
     COMMUNITY_PROVIDERS,
     MENTAL_HEALTH_TRUSTS,
+    declare_local_authorities,
     make_register,
     write_register,
 )
@@ -72,6 +73,8 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
     last = config.last_month or last_ended_month(now.date())
     rng = np.random.default_rng(config.seed)
     register = make_register(rng, config.community_providers, config.mental_health_trusts)
+    places_rng = np.random.default_rng([config.seed, 5])  # leaves the other files as they were
+    register["local_authorities"] = declare_local_authorities(register, places_rng)
     counts = {"organisations": write_register(landing, register)}
     counts["community_indicators"] = write_community_returns(
         landing, register, months_between(config.community_start, last), rng, now
