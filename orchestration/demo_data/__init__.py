@@ -8,6 +8,7 @@ benchmark (`benchmarks/national.py`) uses the same generator at 200 providers an
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +35,12 @@ from orchestration.demo_data.organisations import (
 )
 
 OPERATIONAL_PROVIDERS = 6  # community providers that also send raw EPR and eRoster extracts
+# the real reference files the demo members' catchments are made of (landing path: real path);
+# published data, not generated, so taken from the real data folder when it is there
+REFERENCE_FILES = {
+    "ons/population_mid2020_ltla21.csv": "reference/population_mid2020_ltla21.csv",
+    "mhclg/imd2019_ltla19.csv": "reference/imd2019_ltla19.csv",
+}
 
 
 @dataclass(frozen=True)
@@ -125,3 +132,15 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
         cwt_rng = np.random.default_rng([config.seed, 4])  # leaves the other files as they were
         counts["nhse_cwt"] = write_cwt_files(landing, acute_trusts(sites), released, cwt_rng)
     return counts
+
+
+def land_reference_files(landing: Path, real_data: Path) -> int:
+    """Copy ONS's population and MHCLG's IMD by local authority from the real data folder into
+    landing (times kept, so a second demo leaves them unchanged); how many were there to copy."""
+    landed = 0
+    for target, source in REFERENCE_FILES.items():
+        if (real_data / source).is_file():
+            (landing / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(real_data / source, landing / target)
+            landed += 1
+    return landed

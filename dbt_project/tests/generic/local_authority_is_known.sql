@@ -2,7 +2,7 @@
     `is_known` says). A failing row names the member and the code, and, for a code retired since
     2019, the authority that replaced it (seed ltla_code_changes). Nothing is judged before the
     population file is loaded. Stored in the warehouse
-    (store_failures) so the rows can be read back. -#}
+    (store_failures, as dbt_test__audit.unknown_local_authorities) to be read back. -#}
 {% test local_authority_is_known(model, column_name) %}
 
 select
