@@ -32,9 +32,9 @@ catchments as (
         sum(authorities.population) as population,
         sum(authorities.population_under_18) as population_under_18,
         sum(authorities.population_65_and_over) as population_65_and_over,
-        sum(authorities.imd_score * authorities.population)
-            / nullif(sum(case when authorities.imd_score is not null then authorities.population end), 0)
-            as imd_score
+        sum(authorities.imd_score * authorities.population) / nullif(
+            sum(case when authorities.imd_score is not null then authorities.population end), 0
+        ) as imd_score
 
     from declared
     inner join authorities on declared.ltla21_code = authorities.ltla21_code
