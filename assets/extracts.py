@@ -25,6 +25,14 @@ PEER_STATISTICS = [
     "peer_upper_quartile",
     "peer_max",
 ]
+# the organisation's nearest-neighbour group: itself and the members of its type whose
+# catchments are most alike (size, deprivation, age); blank without one
+NEIGHBOUR_STATISTICS = [
+    "neighbours_n",
+    "neighbours_median",
+    "neighbours_rank",
+    "neighbours_quartile_band",
+]
 EXTRACT_COLUMNS = [
     "organisation_code",
     "organisation_name",
@@ -49,6 +57,7 @@ EXTRACT_COLUMNS = [
     "peer_rank",
     "peer_percentile",
     "quartile_band",
+    *NEIGHBOUR_STATISTICS,
     "difference_from_median",
     "previous_value",
     "change_from_previous",
@@ -133,6 +142,10 @@ NOTES = [
     "Peers are the organisation's own type. Quartiles interpolate between values (as Excel's "
     "QUARTILE.INC). The national figure is every organisation's numerators summed over their "
     "denominators.",
+    "neighbours_n, neighbours_median, neighbours_rank, neighbours_quartile_band: the same "
+    "against the organisation's nearest neighbours, itself and the members of its type whose "
+    "catchments are most alike in population, deprivation (IMD 2019) and age profile (blank "
+    "where it declares no local authorities, or fewer than 3 of the group have a value).",
     "interval_lower and interval_upper: the 95% confidence interval (Wilson for a proportion, "
     "Byar for a rate). against_national: better, worse (higher, lower for a neutral metric) "
     "when the interval excludes the national figure, otherwise similar.",

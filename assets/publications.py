@@ -56,6 +56,9 @@ from orchestration.settings import Settings
 
 LOCK_FILE = ".lock"
 REPORT_PEER_GROUP = "organisation_type"  # a report compares like with like: its own type
+# beside it, the organisation's nearest-neighbour group (fct_benchmark), shown from 3 members
+# with a value: the median of two would give away the other one's value
+NEIGHBOURS_MIN_N = 3
 
 
 # what each published figure is made of, for disclosure control of submitted data
@@ -93,6 +96,8 @@ BENCHMARK_QUERY = """
         b.peer_group_value,
         b.numerator, b.denominator, b.value, b.national_value, {statistics}, b.peer_rank,
         b.peer_percentile, b.quartile_band,
+        n.peer_n as neighbours_n, n.peer_median as neighbours_median,
+        n.peer_rank as neighbours_rank, n.quartile_band as neighbours_quartile_band,
         b.difference_from_median, b.previous_value, b.change_from_previous,
         p.numerator as previous_numerator, p.denominator as previous_denominator,
         m.numerator_definition, m.denominator_definition, m.plausible_min, m.plausible_max,
@@ -101,6 +106,10 @@ BENCHMARK_QUERY = """
     join marts.dim_metric as m using (metric_code)
     left join marts.dim_organisation as o using (organisation_code)
     left join marts.dim_service_line as s using (service_line)
+    left join marts.fct_benchmark as n
+        on n.peer_group = 'nearest_neighbours' and n.metric_code = b.metric_code
+        and n.service_line = b.service_line and n.organisation_code = b.organisation_code
+        and n.period_start = b.period_start and n.peer_n >= {neighbours_min_n}
     left join marts.fct_metric_value as c
         on c.metric_code = b.metric_code and c.service_line = b.service_line
         and c.organisation_code = b.organisation_code and c.team_code is null
@@ -231,7 +240,9 @@ class WindowData:
 def read_window(warehouse: duckdb.DuckDBPyConnection, window_: Window) -> WindowData:
     collection, start, end = _bounds(window_)
     statistics = ", ".join(f"b.{column}" for column in PEER_STATISTICS)
-    query = BENCHMARK_QUERY.format(statistics=statistics, peer_group=REPORT_PEER_GROUP)
+    query = BENCHMARK_QUERY.format(
+        statistics=statistics, peer_group=REPORT_PEER_GROUP, neighbours_min_n=NEIGHBOURS_MIN_N
+    )
     first, last = pd.Period(start, freq="M"), pd.Period(end, freq="M") - 1
     months = [str(month) for month in pd.period_range(first, last, freq="M")]
     history_start = pd.Period(months[-1], freq="M") - (SPC_MONTHS - 1)

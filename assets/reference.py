@@ -23,7 +23,7 @@ from orchestration.resources import HomeResource
 def register_select(source: Source, period: str) -> str:
     return (
         "select organisation_code, organisation_name, organisation_type, region_code, "
-        "region_name, member_from, member_to from accepted"
+        "region_name, member_from, member_to, local_authorities from accepted"
     )
 
 

@@ -225,6 +225,7 @@ def reading(row: dict, peer_group: str) -> str:
         sentences.append(
             f"Among {row['peer_n']} {peer_group} (median {median}) it lies in the {place}."
         )
+        sentences += _among_neighbours(row)
     national = figure_with_unit(row["national_value"], unit)
     significance = row["against_national"]
     if significance in ("better", "worse", "higher", "lower"):
@@ -242,6 +243,19 @@ def reading(row: dict, peer_group: str) -> str:
     elif signal == "common":
         sentences.append("Its monthly series shows only common-cause variation.")
     return " ".join(sentences)
+
+
+def _among_neighbours(row: dict) -> list[str]:
+    """The sentence on the organisation's nearest-neighbour group, where it has one."""
+    n = row.get("neighbours_n")
+    if n is None or pd.isna(n):
+        return []
+    median = figure_with_unit(row["neighbours_median"], row["unit"])
+    place = quartile_in_words(int(row["neighbours_quartile_band"]), row["polarity"])
+    return [
+        f"Against its nearest neighbours, the members whose catchments are most alike ({int(n)} "
+        f"with a value, itself included; median {median}), it lies in the {place}."
+    ]
 
 
 @dataclass(frozen=True)

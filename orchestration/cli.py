@@ -76,13 +76,19 @@ def prepare(_: argparse.Namespace) -> int:
 
 
 def demo_data(args: argparse.Namespace) -> int:
-    from orchestration.demo_data import DemoConfig, generate
+    from orchestration.demo_data import DemoConfig, generate, land_reference_files
 
     settings = get_settings()
     for folder in DEMO_LANDING_FOLDERS:
         shutil.rmtree(settings.landing / folder, ignore_errors=True)
     config = DemoConfig(seed=args.seed, last_month=args.last_month)
     counts = generate(settings.landing, config)
+    counts["reference files"] = land_reference_files(settings.landing, settings.real_data_dir)
+    if not counts["reference files"]:
+        print(
+            f"note: no ONS population or IMD file in {settings.real_data_dir}: the members' "
+            "catchments, and their nearest-neighbour peer groups, wait for them in landing"
+        )
     print(f"demo data in {settings.landing}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     return 0
 

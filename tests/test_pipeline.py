@@ -22,6 +22,7 @@ import pandas as pd
 import pypdfium2 as pdfium
 import pytest
 from browser import open_page
+from catchments import catchment_profiles, local_authorities, nearest_neighbours
 from conftest import use_home
 from statsmodels.stats.proportion import proportion_confint
 
@@ -29,7 +30,7 @@ from assets.publications import publish_window, published_versions
 from contracts.ae_monthly import ae_file_stem
 from orchestration.calendar import window
 from orchestration.cli import main
-from orchestration.demo_data import DemoConfig, generate
+from orchestration.demo_data import DemoConfig, generate, land_reference_files
 from orchestration.settings import Settings
 
 CATALOGUE = Path(__file__).parents[1] / "seeds" / "metric_catalogue.csv"
@@ -63,6 +64,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator
         shutil.copy(real_data / "ae_monthly" / REAL_JUNE_AE, home / "landing" / "nhse_ae")
         (home / "landing" / "ods").mkdir(exist_ok=True)  # the demo writes its own etr
         shutil.copy(real_data / "ods" / "etr.csv", home / "landing" / "ods")
+        assert land_reference_files(home / "landing", real_data) == 2  # ONS and IMD
         history = home / "landing" / "ae_history" / REAL_AE_HISTORY
         history.parent.mkdir(parents=True)
         history.write_text(
@@ -713,6 +715,87 @@ def test_region_peer_groups_equal_an_independent_computation(built):
         assert rows["peer_median"].iloc[0] == pytest.approx(np.median(members["value"]))
         expected_rank = members["value"].rank(method="min", ascending=True)  # lower is better
         assert rows["peer_rank"].sort_index().tolist() == expected_rank.sort_index().tolist()
+
+
+def _expected_neighbours(landing: Path) -> pd.DataFrame:
+    """Every member's nearest neighbours, computed with pandas and numpy from the register and
+    the reference files in landing."""
+    register = pd.read_csv(landing / "reference" / "organisations.csv")
+    authorities = local_authorities(
+        landing / "ons" / "population_mid2020_ltla21.csv", landing / "mhclg" / "imd2019_ltla19.csv"
+    )
+    return nearest_neighbours(catchment_profiles(register, authorities), 10)
+
+
+@pytest.mark.parametrize(
+    ("folder", "period", "metric", "service_line"),
+    [
+        ("community_indicators/2024-05", "2024-05", "CI_DNA_RATE", "all"),
+        ("mhlda/2024-25-Q1", "2024-05", "MH_BED_OCCUPANCY", "adult_inpatient"),
+    ],
+)
+def test_nearest_neighbour_groups_equal_an_independent_computation(
+    built, folder, period, metric, service_line
+):
+    """Each member is benchmarked among itself and its ten nearest neighbours that have a value:
+    one row per member, for its own group, whose statistics, rank and band are those of the
+    group's values in the landed returns."""
+    landing = built["home"] / "landing"
+    neighbours = _expected_neighbours(landing)
+    returns = _landing_values(landing, folder)
+    values = returns[
+        (returns["metric_code"] == metric)
+        & (returns["period"] == period)
+        & (returns.get("service_line", "all") == service_line)
+    ].set_index("organisation_code")["value"]
+    actual = _benchmark_rows(built, metric, period, service_line, "nearest_neighbours")
+
+    assert sorted(actual.index) == sorted(set(values.index) & set(neighbours["organisation_code"]))
+    assert (actual["peer_group_value"] == actual.index).all()
+    polarity = _catalogue()[metric]["polarity"]
+    sizes = set()
+    for focal, row in actual.iterrows():
+        group = [focal, *neighbours.loc[neighbours["organisation_code"] == focal, "neighbour_code"]]
+        peers = values.reindex(group).dropna()
+        sizes.add(len(peers))
+        assert row["peer_n"] == len(peers)
+        assert row["value"] == pytest.approx(peers[focal])
+        assert row["peer_mean"] == pytest.approx(peers.mean())
+        assert row["peer_min"] == pytest.approx(peers.min())
+        assert row["peer_max"] == pytest.approx(peers.max())
+        quartiles = np.percentile(peers, [25, 50, 75])
+        assert [row["peer_lower_quartile"], row["peer_median"], row["peer_upper_quartile"]] == (
+            pytest.approx(quartiles)
+        )
+        if polarity == "neutral":  # no best: no rank
+            assert pd.isna(row["peer_rank"])
+        else:
+            ascending = polarity == "lower_is_better"
+            assert row["peer_rank"] == peers.rank(method="min", ascending=ascending)[focal]
+        band = 1 + int(np.searchsorted(quartiles, peers[focal], side="left"))
+        assert row["quartile_band"] == band
+    assert max(sizes) == 11 and len(sizes) > 1  # some neighbours sent no return that month
+
+
+def test_the_extract_and_report_show_the_nearest_neighbours(built):
+    """The organisation's own extract carries its nearest-neighbour group's N, median, rank and
+    band beside its type's; the report reads them out."""
+    folder = built["home"] / "published" / "community_indicators" / "2024-05" / "v1"
+    mart = _benchmark_rows(built, "CI_DNA_RATE", "2024-05", peer_group="nearest_neighbours")
+    code = mart.index[0]
+    extract = pd.read_csv(folder / "organisations" / f"{code}.csv")
+    row = extract[extract["metric_code"] == "CI_DNA_RATE"].iloc[0]
+    assert row["neighbours_n"] == mart.loc[code, "peer_n"]
+    assert row["neighbours_median"] == round(mart.loc[code, "peer_median"], 2)
+    assert row["neighbours_rank"] == mart.loc[code, "peer_rank"]
+    assert row["neighbours_quartile_band"] == mart.loc[code, "quartile_band"]
+    typed = pd.read_parquet(folder / "organisations" / f"{code}.parquet")
+    assert typed["neighbours_n"].notna().all()
+    report = (folder / "organisations" / f"{code}.html").read_text()
+    assert f"most alike ({mart.loc[code, 'peer_n']} with a value, itself included" in report
+    # A&E's providers declare no local authorities: no group, blank columns
+    ae = built["home"] / "published" / "nhse_ae" / "2024-06" / "v1" / "organisations"
+    assert pd.read_csv(ae / "RJ1.csv")["neighbours_n"].isna().all()
 
 
 def test_acute_trusts_are_benchmarked_against_acute_trusts(built, real_data):

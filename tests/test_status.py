@@ -116,8 +116,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         register = pd.read_csv(register_file).assign(member_from=None, member_to=None)
         community = register["organisation_type"] == "community_provider"
         codes = sorted(register.loc[community, "organisation_code"])
-        joiner = [JOINER, "Joiner NHS Trust", "community_provider", "Y60", "Midlands", "2024-07"]
-        register.loc[len(register)] = [*joiner, None]
+        register.loc[len(register)] = {  # by name: the register has optional columns
+            "organisation_code": JOINER,
+            "organisation_name": "Joiner NHS Trust",
+            "organisation_type": "community_provider",
+            "region_code": "Y60",
+            "region_name": "Midlands",
+            "member_from": "2024-07",
+        }
         register.to_csv(register_file, index=False)
         landed = _landed(codes)
         for relative, entry in landed.items():

@@ -8,6 +8,7 @@ benchmark (`benchmarks/national.py`) uses the same generator at 200 providers an
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,11 +31,18 @@ from orchestration.demo_data.operational import write_operational_extracts
 from orchestration.demo_data.organisations import (
     COMMUNITY_PROVIDERS,
     MENTAL_HEALTH_TRUSTS,
+    declare_local_authorities,
     make_register,
     write_register,
 )
 
 OPERATIONAL_PROVIDERS = 6  # community providers that also send raw EPR and eRoster extracts
+# the real reference files the demo members' catchments are made of (landing path: real path);
+# published data, not generated, so taken from the real data folder when it is there
+REFERENCE_FILES = {
+    "ons/population_mid2020_ltla21.csv": "reference/population_mid2020_ltla21.csv",
+    "mhclg/imd2019_ltla19.csv": "reference/imd2019_ltla19.csv",
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
     last = config.last_month or last_ended_month(now.date())
     rng = np.random.default_rng(config.seed)
     register = make_register(rng, config.community_providers, config.mental_health_trusts)
+    places_rng = np.random.default_rng([config.seed, 5])  # leaves the other files as they were
+    register["local_authorities"] = declare_local_authorities(register, places_rng)
     counts = {"organisations": write_register(landing, register)}
     counts["community_indicators"] = write_community_returns(
         landing, register, months_between(config.community_start, last), rng, now
@@ -128,3 +138,15 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
         cwt_rng = np.random.default_rng([config.seed, 4])  # leaves the other files as they were
         counts["nhse_cwt"] = write_cwt_files(landing, acute_trusts(sites), released, cwt_rng)
     return counts
+
+
+def land_reference_files(landing: Path, real_data: Path) -> int:
+    """Copy ONS's population and MHCLG's IMD by local authority from the real data folder into
+    landing (times kept, so a second demo leaves them unchanged); how many were there to copy."""
+    landed = 0
+    for target, source in REFERENCE_FILES.items():
+        if (real_data / source).is_file():
+            (landing / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(real_data / source, landing / target)
+            landed += 1
+    return landed

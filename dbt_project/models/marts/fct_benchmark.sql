@@ -1,8 +1,11 @@
 {#- Each organisation's value against its peers, per metric, service line, month and peer group.
-    Each organisation is benchmarked in three peer groups: "all" (every organisation with an
+    Each organisation is benchmarked in up to four peer groups: "all" (every organisation with an
     organisation-level value for that metric and month), "organisation_type" (those of its own
-    type: acute trusts against acute trusts) and "nhs_region" (those in its NHS region); the
-    statistics, rank and band are within the group (peer_group_value names which type or region).
+    type: acute trusts against acute trusts), "nhs_region" (those in its NHS region) and, for a
+    register member with a catchment, "nearest_neighbours" (itself and its nearest neighbours,
+    int_nearest_neighbours, those with a value); the statistics, rank and band are within the
+    group (peer_group_value names which type or region; for nearest neighbours the organisation
+    itself, as every member has its own group, and only its own row is kept).
     The national figure is the summed numerators over the summed denominators of the same rows
     (for A&E, every provider in NHS England's file: its England figure), beside every row.
     Rank 1 is the best value by the metric's polarity; a neutral metric has no best, so no rank,
@@ -43,6 +46,28 @@ organisations as (
 
 ),
 
+neighbours as (
+
+    select * from {{ ref('int_nearest_neighbours') }}
+
+),
+
+catchments as (
+
+    select * from {{ ref('int_catchment_profiles') }}
+
+),
+
+{#- each member's nearest-neighbour group: itself and its neighbours -#}
+neighbour_groups as (
+
+    select organisation_code as focal_code, neighbour_code as member_code from neighbours
+    union all
+    select organisation_code, organisation_code from catchments
+    where imd_score is not null
+
+),
+
 valued as (
 
     select
@@ -58,7 +83,8 @@ valued as (
 
 ),
 
-{#- each organisation in three peer groups: everyone, its own type, its own NHS region -#}
+{#- each organisation in its peer groups: everyone, its own type, its own NHS region, and each
+    nearest-neighbour group it is in (its own and those of the members it neighbours) -#}
 peer_groups as (
 
     select valued.*, 'all' as peer_group, 'all' as peer_group_value from valued
@@ -68,6 +94,9 @@ peer_groups as (
     union all
     select valued.*, 'nhs_region', region_code from valued
     where region_code is not null
+    union all
+    select valued.*, 'nearest_neighbours', neighbour_groups.focal_code from valued
+    inner join neighbour_groups on valued.organisation_code = neighbour_groups.member_code
 
 ),
 
@@ -211,3 +240,5 @@ benchmarked as (
 
 select * from benchmarked
 where {{ incremental_window(months_after=1) }}
+    -- a nearest-neighbour group reports on its own member only
+    and (peer_group <> 'nearest_neighbours' or organisation_code = peer_group_value)

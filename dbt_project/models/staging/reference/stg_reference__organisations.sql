@@ -16,7 +16,8 @@ renamed as (
         -- text
         organisation_name,
         organisation_type,
-        region_name
+        region_name,
+        local_authorities
 
     from source
 
