@@ -97,9 +97,9 @@ EXPECTED = {
     ("OP_DNA_RATE", "RXB", None): (1, 2),
     ("OP_HOME_VISIT_SHARE", "RXB", None): (1, 1),
 }
-METRIC_COLUMNS = ["collection", "metric_code", "organisation_code", "team_code", "service_line",
-                  "period_start", "numerator", "denominator", "source_file", "source_sha256",
-                  "submitted_at"]  # fmt: skip
+METRIC_COLUMNS = ["collection", "metric_code", "organisation_code", "reported_organisation_codes",
+                  "team_code", "service_line", "period_start", "numerator", "denominator",
+                  "source_file", "source_sha256", "submitted_at"]  # fmt: skip
 
 RESOURCES = peerbench_resources()
 
