@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -188,6 +190,25 @@ class RunOutcome:
     success: bool
 
 
+@contextmanager
+def _steps_output_to_compute_logs_only() -> Iterator[None]:
+    """What the steps print (dbt's page of output, a line per model and test) goes to the run's
+    compute logs, where Dagster's UI shows it, and not to the console, which shows each run's
+    outcome and Dagster's own INFO events (on stderr). Dagster captures a step's output from
+    file descriptor 1 and mirrors it to whatever that was when the step began: here, nowhere."""
+    sys.stdout.flush()
+    console = os.dup(1)
+    nowhere = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(nowhere, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(console, 1)
+        os.close(console)
+        os.close(nowhere)
+
+
 def run_job(
     defs: dg.Definitions,
     job_name: str,
@@ -198,13 +219,14 @@ def run_job(
     run_config: Mapping[str, object] | None = None,
 ) -> RunOutcome:
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(
-        run_config={**QUIET_CONSOLE, **(run_config or {})},
-        instance=instance,
-        partition_key=partition_key,
-        tags={**(tags or {}), PID_TAG: str(os.getpid())},
-        raise_on_error=False,
-    )
+    with _steps_output_to_compute_logs_only():
+        result = job.execute_in_process(
+            run_config={**QUIET_CONSOLE, **(run_config or {})},
+            instance=instance,
+            partition_key=partition_key,
+            tags={**(tags or {}), PID_TAG: str(os.getpid())},
+            raise_on_error=False,
+        )
     tags = tags or {}
     covered = partition_key or (
         f"{tags[ASSET_PARTITION_RANGE_START_TAG]}...{tags[ASSET_PARTITION_RANGE_END_TAG]}"

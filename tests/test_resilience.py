@@ -112,7 +112,20 @@ def before_july(tmp_path_factory: pytest.TempPathFactory) -> dict:
     done = _peerbench(home, *REFRESH)
     assert done.returncode == 0, done.stdout + done.stderr
     arrived = [template / "landing" / relative for relative in arrivals]
-    return {"home": home, "arrivals": arrived, "root": template}
+    return {"home": home, "arrivals": arrived, "root": template, "console": done.stdout}
+
+
+def test_the_console_shows_each_runs_outcome_and_dbts_output_is_in_the_compute_logs(
+    before_july: dict,
+):
+    """A refresh prints a line per run, not dbt's page of output (a line per model and test):
+    that is in the run's compute logs, where Dagster's UI shows it."""
+    console = before_july["console"]
+    assert "ok     mart_refresh_job" in console
+    assert "START sql" not in console and "Running with dbt" not in console
+    assert len(console.splitlines()) < 20, console
+    logs = (before_july["home"] / "dagster" / "storage").glob("*/compute_logs/*.out")
+    assert any("START sql" in log.read_text() for log in logs)
 
 
 def _correct_an_mhlda_return(landing: Path) -> str:
