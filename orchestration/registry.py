@@ -89,7 +89,8 @@ class Source:
     first_month: str = ""  # the first month it has data for: its partitions start there
     publication: Publication | None = None  # national data: where `peerbench fetch` finds it
     # a landing file that is not CSV (a workbook) -> the CSV its contract judges, written in the
-    # given folder; raises ContractViolationError when it cannot be read (a sheet is missing)
+    # given folder (a CSV landing file may be returned as it is, where a source takes both);
+    # raises ContractViolationError when it cannot be read (a sheet is missing)
     reader: Callable[[Path, Path], Path] | None = None
 
     @property

@@ -17,8 +17,9 @@ from assets.indicators import community_indicator_returns, mhlda_indicator_retur
 from assets.reference import organisations
 from contracts.indicator_workbook import template_rows
 from contracts.metric_catalogue import metric_catalogue
+from contracts.validation import ContractViolationError
 from orchestration.cli import main
-from orchestration.registry import recognise
+from orchestration.registry import SOURCES, recognise
 from orchestration.resources import HomeResource
 from orchestration.settings import get_settings
 from orchestration.template import plan_template, write_template
@@ -286,3 +287,34 @@ def test_validate_gives_a_workbook_the_violations_ingest_gives_it(tampered, caps
     assert main(["validate", str(path)]) == 1
     assert "sheet 'Productivity', row 4, column 'numerator': " in capsys.readouterr().out
     assert main(["validate", str(landing / "ZAF_20240703T0900.xlsx")]) == 0
+
+
+def test_a_template_made_without_an_organisation_is_read_once_its_code_is_typed_in(tmp_path):
+    reader = SOURCES["community_indicator_returns"].reader
+    made = write_template(plan_template("community_indicators", "2024-06", None, MADE), tmp_path)
+    _fill(made)
+    landed = made.rename(tmp_path / "ZBC_20240711T1520.xlsx")  # renamed, the code not typed in
+    with pytest.raises(ContractViolationError) as refused:
+        reader(landed, tmp_path)
+    [violation] = refused.value.violations
+    assert (violation.sheet, violation.line, violation.column) == ("Instructions", 5, "B")
+    assert "organisation code is blank" in violation.rule
+    workbook = openpyxl.load_workbook(landed)
+    workbook["Instructions"]["B5"] = "ZBC"
+    workbook.save(landed)
+    rows = pd.read_csv(reader(landed, tmp_path))
+    assert set(rows["organisation_code"]) == {"ZBC"}
+    assert rows[["sheet", "sheet_row", "metric_code"]].head(2).values.tolist() == [
+        ["Access", 4, "CI_REFERRALS"], ["Access", 5, "CI_WAIT_18WK"]
+    ]  # fmt: skip
+
+
+def test_a_file_that_is_no_workbook_is_refused_and_a_csv_is_read_as_it_stands(tmp_path):
+    reader = SOURCES["community_indicator_returns"].reader
+    fake = tmp_path / "ZAF_20240711T1520.xlsx"
+    fake.write_text("organisation_code,period\n")
+    with pytest.raises(ContractViolationError, match="not a readable Excel workbook"):
+        reader(fake, tmp_path)
+    csv = tmp_path / "ZAF_20240711T1520.csv"
+    csv.write_text("organisation_code,period\n")
+    assert reader(csv, tmp_path) == csv
