@@ -2,8 +2,10 @@
 MHLDA Indicators (quarterly, three monthly values) collections.
 
 Landing layout, one folder per window: `landing/<collection>/<period>/<ORG>_<YYYYMMDDTHHMM>.csv`,
-the stamp being the submission time (a resubmission is a new file, never an overwrite). The lake
-holds each organisation's latest accepted return with its lineage; earlier ones are recorded as
+the stamp being the submission time (a resubmission is a new file, never an overwrite), or the
+same name ending `.xlsx` for the Excel template filled in (`peerbench template`), which the
+collection's reader turns into the same long rows. The lake holds each organisation's latest
+accepted return (by stamp, whichever the format) with its lineage; earlier ones are recorded as
 superseded in `lake/submissions/`.
 """
 

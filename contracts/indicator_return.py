@@ -4,7 +4,9 @@ One row per organisation, period, (service line,) and metric with its numerator 
 Community Indicators returns have no service line; MHLDA returns carry one and three months.
 The rules come from the metric catalogue, so a metric added there is accepted without new code.
 Every row must belong to the organisation the file name names (`<ORG>_<stamp>.csv`): a provider
-can submit only its own data.
+can submit only its own data. A return may also come as the Excel template
+(`contracts.indicator_workbook`), read into this CSV with each row's sheet and sheet row, which
+locate its violations; a CSV's are located by its line.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ def indicator_return_contract(
     }
     if with_service_lines:
         columns["service_line"] = pa.Column(str, pa.Check.isin(SERVICE_LINES))
+    # where a row sits in a workbook return (`contracts.indicator_workbook`); a CSV has neither
+    columns["sheet"] = pa.Column(str, nullable=True, required=False)
+    columns["sheet_row"] = pa.Column("int64", nullable=True, required=False)
     schema = pa.DataFrameSchema(
         columns, unique=key_columns(with_service_lines), strict=True, name=f"{collection} return"
     )
@@ -65,6 +70,7 @@ def indicator_return_contract(
         row_rules=tuple(_row_rules(with_service_lines)),
         lookups=(Lookup("catalogue", catalogue, "catalogue.metric_code = rows.metric_code"),),
         limits=RETURN_LIMITS,
+        located_by=("sheet", "sheet_row"),
     )
 
 

@@ -441,7 +441,6 @@ def _stage(
         if not group:
             continue
         paths = [str(files[name]) for name in group]
-        keep = [c for c in columns if c in header]
         source = (
             f"read_csv(?, header = {_literal(not contract.headerless)}, all_varchar = true, "
             "delim = ',', quote = '\"', escape = '\"', filename = true, store_rejects = true, "
@@ -460,7 +459,12 @@ def _stage(
         # a map, not a join: a join on the reader's output may reorder a file's rows
         file_names = _sql_map(name_of)
         file_submitters = _sql_map({path: submitters.get(name) for path, name in name_of.items()})
-        selected = ", ".join(f"nullif(trim(r.{_quoted(c)}), '') as {_quoted(c)}" for c in keep)
+        selected = ", ".join(  # an optional column the file lacks is null
+            f"nullif(trim(r.{_quoted(c)}), '') as {_quoted(c)}"
+            if c in header
+            else f"cast(null as varchar) as {_quoted(c)}"
+            for c in columns
+        )
         line = "r._line" if numbered else "cast(null as bigint)"
         connection.execute(
             f"""
@@ -609,11 +613,12 @@ def _broken_files(connection: duckdb.DuckDBPyConnection, contract: Contract) -> 
 
 def _location(contract: Contract) -> str:
     """A row's place as (`_sheet`, `_row`): its line in the file, or, for a CSV read from a
-    workbook, the sheet and row it came from (`Contract.located_by`)."""
+    workbook, the sheet and row it came from (`Contract.located_by`; its line where a contract
+    takes both, CSV files and workbooks, and the row has no sheet row)."""
     if contract.located_by is None:
         return f"cast(null as varchar) as _sheet, {LINE_COLUMN} as _row"
     sheet, row = (_quoted(c) for c in contract.located_by)
-    return f"{sheet} as _sheet, try_cast({row} as bigint) as _row"
+    return f"{sheet} as _sheet, coalesce(try_cast({row} as bigint), {LINE_COLUMN}) as _row"
 
 
 def _row_violations(

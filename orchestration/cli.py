@@ -266,6 +266,23 @@ def validate(args: argparse.Namespace) -> int:
     return 1 if verdict.refused else 0
 
 
+def template(args: argparse.Namespace) -> int:
+    """The Excel template of a collection's return for a period, named as its landing file."""
+    from orchestration.template import plan_template, write_template
+
+    try:
+        planned = plan_template(args.collection, args.period, args.organisation, datetime.now())
+    except ValueError as error:
+        print(f"peerbench template: {error}", file=sys.stderr)
+        return 2
+    path = write_template(planned, args.output)
+    print(f"template: {path} ({len(planned.rows)} rows)")
+    if planned.organisation is None:
+        print("  type your organisation code on its Instructions sheet and rename the file with it")
+    print(f"  fill it in, then land it in {planned.landing_folder}/ (check: peerbench validate)")
+    return 0
+
+
 def status(args: argparse.Namespace) -> int:
     """Each collection's windows (open, closed, published, stale), missing and late submitters,
     quarantined and unrecognised files. Reads only: no key, no Dagster instance, no writes."""
@@ -369,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--register", type=existing_file_argument, help="an organisation register to check against"
     )
+    sub = command("template", template, "the Excel template of a return, from the catalogue")
+    sub.add_argument("collection", type=template_collection_argument)
+    sub.add_argument("period", help="the return's period: YYYY-MM, or YYYY-YY-Qn for MHLDA")
+    sub.add_argument("--organisation", help="the submitter's code (default: a blank to fill)")
+    sub.add_argument(
+        "--output", type=Path, default=Path("."), help="the folder to write it in (default: here)"
+    )
     sub = command("status", status, "windows, missing and late submitters, quarantined files")
     sub.add_argument("--collection", type=collection_argument, help="one collection only")
     sub.add_argument(
@@ -409,6 +433,15 @@ def collection_argument(text: str) -> str:
     if text not in COLLECTIONS:
         known = ", ".join(COLLECTIONS)
         raise argparse.ArgumentTypeError(f"{text!r} is not a collection ({known})")
+    return text
+
+
+def template_collection_argument(text: str) -> str:
+    from orchestration.template import template_sources
+
+    if text not in template_sources():
+        known = ", ".join(template_sources())
+        raise argparse.ArgumentTypeError(f"{text!r} is not a collection providers return ({known})")
     return text
 
 

@@ -22,6 +22,8 @@ from contracts.ae_monthly import MONTH_NAMES, ae_monthly_contract
 from contracts.cwt import CWT_LANDING, cwt_contract, workbook_csv
 from contracts.imd import imd_contract
 from contracts.indicator_return import indicator_return_contract
+from contracts.indicator_workbook import workbook_reader
+from contracts.metric_catalogue import metric_catalogue
 from contracts.mhsds import mhsds_contract
 from contracts.ods_epraccur import ods_epraccur_contract
 from contracts.ods_etr import ods_ephp_contract, ods_etr_contract
@@ -43,6 +45,7 @@ STAMP = r"(?P<stamp>\d{8}T\d{4})"
 MONTH = r"(?P<period>\d{4}-(?:0[1-9]|1[0-2]))"
 QUARTER = r"(?P<period>\d{4}-\d{2}-Q[1-4])"
 STAMP_FORMAT = "%Y%m%dT%H%M"
+RETURN = r"(?:csv|xlsx)"  # a return: the long CSV, or the Excel template filled in
 
 
 OGL = "Open Government Licence v3.0"
@@ -86,7 +89,8 @@ class Source:
     first_month: str = ""  # the first month it has data for: its partitions start there
     publication: Publication | None = None  # national data: where `peerbench fetch` finds it
     # a landing file that is not CSV (a workbook) -> the CSV its contract judges, written in the
-    # given folder; raises ContractViolationError when it cannot be read (a sheet is missing)
+    # given folder (a CSV landing file may be returned as it is, where a source takes both);
+    # raises ContractViolationError when it cannot be read (a sheet is missing)
     reader: Callable[[Path, Path], Path] | None = None
 
     @property
@@ -166,6 +170,23 @@ def _indicator_contract(collection: str, cadence: str, service_lines: bool):
         return indicator_return_contract(collection, tuple(months), service_lines)
 
     return contract
+
+
+def period_months(cadence: str) -> Callable[[str], list[str]]:
+    """A period label of the cadence -> its months; ValueError for a label that is none."""
+    pattern = re.compile(MONTH if cadence == "month" else QUARTER)
+
+    def months(label: str) -> list[str]:
+        if not pattern.fullmatch(label):
+            shape = "a month, YYYY-MM" if cadence == "month" else "a quarter, YYYY-YY-Qn"
+            raise ValueError(f"{label!r} is not {shape}")
+        return _quarter_months(label) if cadence == "quarter" else [label]
+
+    return months
+
+
+def _indicator_reader(collection: str, cadence: str, service_lines: bool):
+    return workbook_reader(collection, service_lines, period_months(cadence), metric_catalogue)
 
 
 STATIC_PERIOD = "current"  # the one "period" of an unpartitioned source (the register)
@@ -309,8 +330,9 @@ SOURCES: dict[str, Source] = {
             description="Monthly Community Indicators returns, validated, one lake file a month.",
             cadence="month",
             first_month="2020-04",
-            landing=re.compile(rf"community_indicators/{MONTH}/{ORG}_{STAMP}\.csv"),
+            landing=re.compile(rf"community_indicators/{MONTH}/{ORG}_{STAMP}\.{RETURN}"),
             contract=_indicator_contract("community_indicators", "month", False),
+            reader=_indicator_reader("community_indicators", "month", False),
             collection="community_indicators",
             submitters=("community_provider",),
         ),
@@ -320,8 +342,9 @@ SOURCES: dict[str, Source] = {
             description="Quarterly MHLDA returns of three monthly values, by service line.",
             cadence="quarter",
             first_month="2020-04",
-            landing=re.compile(rf"mhlda/{QUARTER}/{ORG}_{STAMP}\.csv"),
+            landing=re.compile(rf"mhlda/{QUARTER}/{ORG}_{STAMP}\.{RETURN}"),
             contract=_indicator_contract("mhlda", "quarter", True),
+            reader=_indicator_reader("mhlda", "quarter", True),
             collection="mhlda",
             submitters=("mental_health_trust",),
             service_lines=True,
