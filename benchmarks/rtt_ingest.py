@@ -256,7 +256,7 @@ def main() -> int:
             results[approach] = measure(approach, path, home, args.repeat)
             figures = results[approach]
             print(
-                f"  {approach:9} {figures['rows']:>9,} rows {figures['seconds']:7.2f} s "
+                f"  {approach:14} {figures['rows']:>9,} rows {figures['seconds']:7.2f} s "
                 f"peak {figures['peak_mib']:7.0f} MiB",
                 flush=True,
             )
@@ -274,7 +274,7 @@ def main() -> int:
     ]
     for label, ratio, target, ok in targets:
         verdict = "" if ok is None else ("PASS" if ok else "MISS")
-        print(f"  {label:28} {ratio:6.2f}x  (target {target}) {verdict}")
+        print(f"  {label:31} {ratio:6.2f}x  (target {target}) {verdict}")
     return 0
 
 
