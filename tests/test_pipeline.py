@@ -388,6 +388,11 @@ def test_an_rtt_report_shows_the_trust_first_then_each_treatment_function_by_nam
     headings = set(re.findall(r"<h3>([^<]+)</h3>", page))
     assert {f"{metric_names['RTT_18WK']}: {names[line]}" for line in lines} <= headings
     assert not any("tfc" in text for text in [*labels, *headings])
+    # the waiting list is a count: its definition has no denominator to name
+    national = (folder.parent / "national_summary.html").read_text()
+    for text in (page, national):
+        assert "Incomplete referral to treatment pathways at month end" in text
+        assert not re.search(r"\bnan\b", text)
     named = extract.drop_duplicates("service_line").set_index("service_line")["service_line_name"]
     assert named.to_dict() == {line: names[line] for line in named.index}
 
