@@ -6,7 +6,9 @@ the stamp being the submission time (a resubmission is a new file, never an over
 same name ending `.xlsx` for the Excel template filled in (`peerbench template`), which the
 collection's reader turns into the same long rows. The lake holds each organisation's latest
 accepted return (by stamp, whichever the format) with its lineage; earlier ones are recorded as
-superseded in `lake/submissions/`.
+superseded in `lake/submissions/`. An MHLDA quarter may come in one return or month by month:
+there the latest return holding a month counts for that month, so a revision of May leaves the
+quarter's April and June as they were.
 """
 
 import dagster as dg

@@ -166,21 +166,45 @@ def read_register(lake: Path) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
 
-def _statuses(accepted: Sequence[LandingFile], landing: Path) -> dict[str, str]:
-    """Which accepted file counts for each submitter (one publisher for national files): a
-    revised release over the original, then the latest submission stamp (else the newest file).
-    The others are superseded: recorded, not counted."""
+def _statuses(
+    accepted: Sequence[LandingFile], landing: Path, covers: dict[str, list[str]]
+) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """Which accepted file counts for each submitter (one publisher for national files) and each
+    month it `covers`: a revised release over the original, then the latest submission stamp
+    (else the newest file). A file that counts for no month is superseded: recorded, not
+    counted. Also the (file, month) pairs that count."""
 
     def rank(file: LandingFile) -> tuple:
         mtime = datetime.fromtimestamp((landing / file.relative).stat().st_mtime)
         return (file.release, file.stamp or mtime, file.relative)
 
-    latest: dict[str | None, LandingFile] = {}
+    latest: dict[tuple[str | None, str], LandingFile] = {}
     for file in accepted:
-        if file.submitter not in latest or rank(file) > rank(latest[file.submitter]):
-            latest[file.submitter] = file
-    winners = {f.relative for f in latest.values()}
-    return {f.relative: "accepted" if f.relative in winners else "superseded" for f in accepted}
+        for month in covers[file.relative]:
+            key = (file.submitter, month)
+            if key not in latest or rank(file) > rank(latest[key]):
+                latest[key] = file
+    counted = {(file.relative, month) for (_, month), file in latest.items()}
+    winners = {name for name, _ in counted}
+    statuses = {f.relative: "accepted" if f.relative in winners else "superseded" for f in accepted}
+    return statuses, counted
+
+
+def _months_covered(
+    connection: duckdb.DuckDBPyConnection,
+    source: Source,
+    period: str,
+    accepted: Sequence[LandingFile],
+) -> dict[str, list[str]]:
+    """The months each accepted file holds rows for, where a source counts returns by month;
+    else the partition's period, for each file whole."""
+    covers: dict[str, list[str]] = {f.relative: [period] for f in accepted}
+    if source.counted_by_month:
+        rows = connection.execute(
+            f"select {FILE_COLUMN}, list(distinct period) from accepted group by all"
+        ).fetchall()
+        covers |= {name: sorted(months) for name, months in rows}
+    return covers
 
 
 def ingest_partition(
@@ -203,13 +227,19 @@ def ingest_partition(
     )
     accepted_files = [f for f in files if not outcome.violations[f.relative]]
     outcome.statuses = {f.relative: "quarantined" for f in files if outcome.violations[f.relative]}
-    outcome.statuses |= _statuses(accepted_files, landing)
+    covers = _months_covered(connection, source, period, accepted_files)
+    statuses, counted_months = _statuses(accepted_files, landing, covers)
+    outcome.statuses |= statuses
     meta = _file_meta(files, landing, outcome, validated.rows)
     connection.register("meta", meta)
     counted = [f.relative for f in accepted_files if outcome.statuses[f.relative] == "accepted"]
     outcome.reconciliation = {f: validated.reconciliation.get(f, {}) for f in counted}
+    month = "accepted.period" if source.counted_by_month else "?"
     connection.execute(
-        f"delete from accepted where {FILE_COLUMN} not in (select unnest(?::varchar[]))", [counted]
+        f"delete from accepted where ({FILE_COLUMN}, {month}) not in "
+        "(select unnest(?::varchar[]), unnest(?::varchar[]))",
+        ([] if source.counted_by_month else [period])
+        + [[name for name, _ in counted_months], [m for _, m in counted_months]],
     )
     outcome.rows = connection.execute("select count(*) from accepted").fetchall()[0][0]
     if outcome.rows:

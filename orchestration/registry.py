@@ -86,6 +86,9 @@ class Source:
     collection: str | None = None  # the window calendar and publication it belongs to
     submitters: tuple[str, ...] = ()  # organisation types that may submit; () for publishers
     service_lines: bool = False
+    # a window of several months may come in one return or month by month: the latest accepted
+    # return holding a month counts for that month (else the latest return counts whole)
+    counted_by_month: bool = False
     first_month: str = ""  # the first month it has data for: its partitions start there
     publication: Publication | None = None  # national data: where `peerbench fetch` finds it
     # a landing file that is not CSV (a workbook) -> the CSV its contract judges, written in the
@@ -348,6 +351,7 @@ SOURCES: dict[str, Source] = {
             collection="mhlda",
             submitters=("mental_health_trust",),
             service_lines=True,
+            counted_by_month=True,
         ),
         Source(
             name="nhse_ae_attendances",
