@@ -100,7 +100,8 @@ BENCHMARK_QUERY = """
         n.peer_rank as neighbours_rank, n.quartile_band as neighbours_quartile_band,
         b.difference_from_median, b.previous_value, b.change_from_previous,
         p.numerator as previous_numerator, p.denominator as previous_denominator,
-        m.numerator_definition, m.denominator_definition, m.plausible_min, m.plausible_max,
+        m.numerator_definition, m.denominator_definition, m.guidance, m.plausible_min,
+        m.plausible_max,
         c.submitted_late
     from marts.fct_benchmark as b
     join marts.dim_metric as m using (metric_code)

@@ -367,6 +367,7 @@ def main() -> None:
         mhsds_start=None,  # nor MHSDS
         cwt_start=None,  # nor Cancer Waiting Times
         merger_month=None,  # nor ODS's successions
+        workbook_share=0.0,  # nor Excel returns: every return is the long CSV
         seed=SEED,
         community_start=first,
         mhlda_start=first,

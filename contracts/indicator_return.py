@@ -18,11 +18,10 @@ from pathlib import Path
 import pandera.pandas as pa
 
 from contracts.metric_catalogue import metric_catalogue
+from contracts.service_lines import collected_by
 from contracts.validation import Contract, Limits, Lookup, RowRule, validate_file
 
 ORGANISATION_CODE = r"^[A-Z0-9]{3,5}$"
-SERVICE_LINES = ("all", "adult_inpatient", "adult_community", "cyp_inpatient", "cyp_community",
-                 "adult_ld", "child_ld")  # fmt: skip
 # A return is a few hundred rows; a file far past that is a mistake or an attack, not a return.
 RETURN_LIMITS = Limits(max_bytes=5 << 20, max_rows=20_000)
 
@@ -58,7 +57,7 @@ def indicator_return_contract(
         "denominator": pa.Column(float, pa.Check.gt(0), nullable=True),
     }
     if with_service_lines:
-        columns["service_line"] = pa.Column(str, pa.Check.isin(SERVICE_LINES))
+        columns["service_line"] = pa.Column(str, pa.Check.isin(collected_by(collection)))
     # where a row sits in a workbook return (`contracts.indicator_workbook`); a CSV has neither
     columns["sheet"] = pa.Column(str, nullable=True, required=False)
     columns["sheet_row"] = pa.Column("int64", nullable=True, required=False)

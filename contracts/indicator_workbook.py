@@ -38,9 +38,11 @@ HEADER_ROW = 3  # a domain sheet: title on row 1, a hint on row 2, the header on
 FIRST_ROW = HEADER_ROW + 1
 # (header, the CSV column it becomes or None for guidance); service line only where collected
 KEY_HEADERS = {"Metric code": "metric_code", "Metric name": None, "Service line": "service_line",
-               "Period": "period"}  # fmt: skip
+               "Service line name": None, "Period": "period"}  # fmt: skip
 VALUE_HEADERS = {"Numerator": "numerator", "Denominator": "denominator"}
-GUIDANCE_HEADERS = ("Numerator definition", "Denominator definition", "Unit", "Plausible range")
+GUIDANCE_HEADERS = (
+    "Numerator definition", "Denominator definition", "Guidance", "Unit", "Plausible range"
+)  # fmt: skip
 LOCATION = ["sheet", "sheet_row"]  # the return contract's optional columns: where a row sits
 MAX_WORKBOOK_BYTES = 5 << 20  # a return's workbook is tens of kilobytes
 FILE_ORGANISATION = re.compile(r"(?P<org>[A-Z0-9]{3,5})_")
@@ -57,6 +59,7 @@ class TemplateRow:
     period: str
     numerator_definition: str
     denominator_definition: str
+    guidance: str
     unit: str
     plausible_range: str
     percent: bool  # the numerator may not exceed the denominator
@@ -73,7 +76,7 @@ def sheet_name(domain: str) -> str:
 
 
 def headers(with_service_lines: bool) -> list[str]:
-    keys = [h for h in KEY_HEADERS if with_service_lines or h != "Service line"]
+    keys = [h for h in KEY_HEADERS if with_service_lines or not h.startswith("Service line")]
     return [*keys, *VALUE_HEADERS, *GUIDANCE_HEADERS]
 
 
@@ -104,6 +107,7 @@ def template_rows(
                             period=month,
                             numerator_definition=str(metric.numerator_definition),
                             denominator_definition="" if pd.isna(denominator) else denominator,
+                            guidance=str(metric.guidance),
                             unit=str(metric.unit).replace("_", " "),
                             plausible_range=(
                                 f"{_number(metric.plausible_min)} to "

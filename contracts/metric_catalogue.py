@@ -48,6 +48,8 @@ metric_catalogue_contract = Contract(
             "plausible_max": pa.Column(float),
             "service_lines": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+(\|[a-z0-9_]+)*$")),
             "source": _text,
+            # how to count it: what a provider reads in the template and the report
+            "guidance": _text,
         },
         unique=["metric_code"],
         strict=True,

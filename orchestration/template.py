@@ -16,13 +16,16 @@ the time of sending) before landing it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
 from contracts.indicator_workbook import (
     DETAILS,
@@ -36,12 +39,15 @@ from contracts.indicator_workbook import (
     template_rows,
 )
 from contracts.metric_catalogue import metric_catalogue
+from contracts.service_lines import service_line_name
 from orchestration.registry import SOURCES, STAMP_FORMAT, Source, period_months
 
 PLACEHOLDER = "ORGANISATION"  # the file name's code until the provider renames it
-WIDTHS = {"Metric code": 20, "Metric name": 42, "Service line": 18, "Period": 10,
+WIDTHS = {"Metric code": 20, "Metric name": 42, "Service line": 16, "Service line name": 34,
+          "Period": 10,
           "Numerator": 14, "Denominator": 14, "Numerator definition": 50,
-          "Denominator definition": 50, "Unit": 14, "Plausible range": 36}  # fmt: skip
+          "Denominator definition": 50, "Guidance": 60, "Unit": 14,
+          "Plausible range": 36}  # fmt: skip
 
 
 def template_sources() -> dict[str, Source]:
@@ -85,10 +91,15 @@ def plan_template(
         f"{collection}/{period}/{organisation}_{made:{STAMP_FORMAT}}.xlsx"
     ):
         raise ValueError(f"{organisation!r} is not an organisation code (3 to 5 capitals/digits)")
-    rows = template_rows(metric_catalogue(), collection, months, source.service_lines)
+    rows = _rows(collection, tuple(months), source.service_lines)
     return Template(
-        collection, period, organisation, source.service_lines, tuple(rows), made.replace(second=0)
+        collection, period, organisation, source.service_lines, rows, made.replace(second=0)
     )
+
+
+@cache
+def _rows(collection: str, months: tuple[str, ...], service_lines: bool) -> tuple[TemplateRow, ...]:
+    return tuple(template_rows(metric_catalogue(), collection, months, service_lines))
 
 
 def _cell_value(row: TemplateRow, header: str) -> str | None:
@@ -96,9 +107,11 @@ def _cell_value(row: TemplateRow, header: str) -> str | None:
         "Metric code": row.metric_code,
         "Metric name": row.metric_name,
         "Service line": row.service_line,
+        "Service line name": service_line_name(row.service_line) if row.service_line else None,
         "Period": row.period,
         "Numerator definition": row.numerator_definition,
         "Denominator definition": row.denominator_definition,
+        "Guidance": row.guidance,
         "Unit": row.unit,
         "Plausible range": row.plausible_range,
     }
@@ -154,12 +167,17 @@ def _instructions(workbook: xlsxwriter.Workbook, template: Template, formats: di
     sheet.protect()
 
 
+# (metric code, service line or None, period) -> (numerator, denominator or None)
+Values = Mapping[tuple[str, str | None, str], tuple[float, float | None]]
+
+
 def _domain_sheet(
     workbook: xlsxwriter.Workbook,
     name: str,
     rows: Sequence[TemplateRow],
     template: Template,
     formats: dict,
+    values: Values,
 ) -> None:
     sheet = workbook.add_worksheet(name)
     layout = headers(template.with_service_lines)
@@ -175,37 +193,66 @@ def _domain_sheet(
     numerator, denominator = layout.index("Numerator"), layout.index("Denominator")
     for index, row in enumerate(rows):
         at = FIRST_ROW - 1 + index
+        filled = values.get((row.metric_code, row.service_line, row.period), (None, None))
         for column, header in enumerate(layout):
             value = _cell_value(row, header)
             if column in (numerator, denominator):
-                sheet.write_blank(at, column, None, formats["input"])
+                number = filled[column != numerator]
+                if number is None or pd.isna(number):
+                    sheet.write_blank(at, column, None, formats["input"])
+                else:
+                    sheet.write_number(at, column, float(number), formats["input"])
             elif value is not None:
                 sheet.write_string(at, column, value)
-        top = xl_rowcol_to_cell(at, numerator)
-        bottom = xl_rowcol_to_cell(at, denominator)
-        # not below zero, and a percentage's numerator not above its denominator (once given)
-        above = f",OR(ISBLANK({bottom}),{top}<={bottom})" if row.percent else ""
-        sheet.data_validation(
-            at, numerator, at, numerator,
-            {"validate": "custom", "value": f"=AND(ISNUMBER({top}),{top}>=0{above})",
-             "error_title": "Numerator",
-             "error_message": "A number not below zero"
-             + (", and not above the denominator" if row.percent else "")},
-        )  # fmt: skip
-        sheet.data_validation(
-            at, denominator, at, denominator,
-            {"validate": "decimal", "criteria": ">", "value": 0,
-             "error_title": "Denominator", "error_message": "A number above zero"},
-        )  # fmt: skip
+    _validations(sheet, [FIRST_ROW - 1 + i for i in range(len(rows))], rows, numerator, denominator)
     sheet.freeze_panes(FIRST_ROW - 1, 2)
     sheet.protect()
 
 
-def write_template(template: Template, folder: Path) -> Path:
-    """The template's workbook in `folder`, under its file name."""
+def _validations(
+    sheet: Worksheet,
+    at: Sequence[int],
+    rows: Sequence[TemplateRow],
+    numerator: int,
+    denominator: int,
+) -> None:
+    """Data validation on the value cells, one rule per kind of cell (its formula relative to
+    the first cell it covers, as Excel reads a rule over several cells): numerators not below
+    zero, and a percentage's not above its denominator once that is given; denominators above
+    zero."""
+
+    def cells(column: int, indices: Sequence[int]) -> tuple[int, str]:
+        return indices[0], " ".join(xl_rowcol_to_cell(i, column) for i in indices)
+
+    for percent in (False, True):
+        indices = [i for i, row in zip(at, rows, strict=True) if row.percent == percent]
+        if not indices:
+            continue
+        first, multi_range = cells(numerator, indices)
+        top, bottom = xl_rowcol_to_cell(first, numerator), xl_rowcol_to_cell(first, denominator)
+        above = f",OR(ISBLANK({bottom}),{top}<={bottom})" if percent else ""
+        sheet.data_validation(
+            first, numerator, first, numerator,
+            {"validate": "custom", "value": f"=AND(ISNUMBER({top}),{top}>=0{above})",
+             "multi_range": multi_range, "error_title": "Numerator",
+             "error_message": "A number not below zero"
+             + (", and not above the denominator" if percent else "")},
+        )  # fmt: skip
+    first, multi_range = cells(denominator, list(at))
+    sheet.data_validation(
+        first, denominator, first, denominator,
+        {"validate": "decimal", "criteria": ">", "value": 0, "multi_range": multi_range,
+         "error_title": "Denominator", "error_message": "A number above zero"},
+    )  # fmt: skip
+
+
+def write_template(template: Template, folder: Path, values: Values | None = None) -> Path:
+    """The template's workbook in `folder`, under its file name; blank, or with `values` filled
+    in as a provider fills it (the demo's workbook returns)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / template.file_name
-    with xlsxwriter.Workbook(path) as workbook:
+    with xlsxwriter.Workbook(path, {"in_memory": True}) as workbook:
+        workbook.set_properties({"created": template.made})  # the same template, the same bytes
         formats = {
             "title": workbook.add_format({"bold": True, "font_size": 14}),
             "bold": workbook.add_format({"bold": True}),
@@ -215,5 +262,5 @@ def write_template(template: Template, folder: Path) -> Path:
         }
         _instructions(workbook, template, formats)
         for name, rows in by_sheet(template.rows).items():
-            _domain_sheet(workbook, name, rows, template, formats)
+            _domain_sheet(workbook, name, rows, template, formats, values or {})
     return path

@@ -7,8 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from contracts.metric_catalogue import CATALOGUE_PATH
+from contracts.validation import ContractViolationError, validate_file
 from orchestration.calendar import window
 from orchestration.demo_data import DemoConfig, generate
+from orchestration.registry import recognise
 
 CONFIG = DemoConfig(seed=11, community_start="2023-04", mhlda_start="2023-04", last_month="2024-03")
 NOW = datetime(2024, 12, 1)
@@ -59,7 +62,7 @@ def test_community_returns_cover_every_month_with_some_gaps(landing):
     submitted = {
         (month, path.name[:3])
         for month in months
-        for path in (landing / "community_indicators" / month).glob("*.csv")
+        for path in (landing / "community_indicators" / month).glob("*")  # CSV and workbooks
     }
     expected = {(month, code) for month in months for code in providers}
     missing = expected - submitted
@@ -76,8 +79,8 @@ def test_some_returns_arrive_after_their_window_closes(landing):
 
 
 def test_mhlda_returns_hold_three_months_by_service_line(landing):
-    path = next((landing / "mhlda" / "2023-24-Q1").glob("*.csv"))
-    frame = pd.read_csv(path)
+    returns = [pd.read_csv(path) for path in (landing / "mhlda" / "2023-24-Q1").glob("*.csv")]
+    frame = next(frame for frame in returns if frame["period"].nunique() == 3)
     assert sorted(frame["period"].unique()) == ["2023-04", "2023-05", "2023-06"]
     assert {"adult_inpatient", "adult_community", "all"} <= set(frame["service_line"])
 
@@ -107,3 +110,41 @@ def test_counts_scale_for_the_national_benchmark(tmp_path):
     assert len(extracts) == 2
     for path in extracts:
         assert 10_000 < len(pd.read_csv(path)) < 14_000
+
+
+def _returns(landing: Path) -> list[Path]:
+    return sorted(
+        path
+        for collection in ("community_indicators", "mhlda")
+        for path in (landing / collection).glob("*/*")
+    )
+
+
+def test_providers_submit_a_realistic_mix_of_returns(landing):
+    returns = _returns(landing)
+    workbooks = [p for p in returns if p.suffix == ".xlsx"]
+    assert 0.05 * len(returns) < len(workbooks) < 0.2 * len(returns)
+    # partial: a community CSV return with fewer rows than the collection's metrics
+    community = pd.read_csv(CATALOGUE_PATH).query("collection == 'community_indicators'")
+    sizes = [len(pd.read_csv(p)) for p in returns if p.suffix == ".csv" and "community" in str(p)]
+    assert max(sizes) == len(community)
+    assert 0 < sum(size < len(community) for size in sizes) < 0.15 * len(sizes)
+    # a few are refused by the collection's contract, as ingest would refuse them
+    refused = []
+    for path in returns:
+        if path.suffix == ".csv":
+            found = recognise(path.relative_to(landing).as_posix())
+            contract = found.source.contract(found.period)
+            try:
+                validate_file(path, contract, submitter=found.submitter)
+            except ContractViolationError:
+                refused.append(path)
+    assert 0 < len(refused) < 0.03 * len(returns)
+
+
+def test_some_mhlda_trusts_upload_month_by_month(landing):
+    quarter = landing / "mhlda" / "2023-24-Q2"
+    months_by_file = {path.name: set(pd.read_csv(path)["period"]) for path in quarter.glob("*.csv")}
+    single = {name[:3] for name, months in months_by_file.items() if len(months) == 1}
+    whole = {name[:3] for name, months in months_by_file.items() if len(months) == 3}
+    assert single and whole and not single & whole

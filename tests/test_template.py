@@ -16,7 +16,7 @@ from conftest import land_register
 from assets.indicators import community_indicator_returns, mhlda_indicator_returns
 from assets.reference import organisations
 from contracts.indicator_workbook import template_rows
-from contracts.metric_catalogue import metric_catalogue
+from contracts.metric_catalogue import CATALOGUE_PATH, metric_catalogue
 from contracts.validation import ContractViolationError
 from orchestration.cli import main
 from orchestration.registry import SOURCES, recognise
@@ -42,8 +42,11 @@ LINEAGE = ["source_file", "source_sha256", "submitted_at"]
 
 def test_a_community_template_has_a_sheet_per_domain_and_a_row_per_metric():
     rows = template_rows(metric_catalogue(), "community_indicators", ["2024-06"], False)
-    assert [r.metric_code for r in rows if r.domain == "access"] == ["CI_REFERRALS", "CI_WAIT_18WK"]
-    assert len(rows) == 12 and {r.period for r in rows} == {"2024-06"}
+    shipped = pd.read_csv(CATALOGUE_PATH).query("collection == 'community_indicators'")
+    access = shipped.loc[shipped["domain"] == "access", "metric_code"].tolist()
+    assert [r.metric_code for r in rows if r.domain == "access"] == access
+    assert access[:2] == ["CI_REFERRALS", "CI_WAIT_18WK"]
+    assert len(rows) == len(shipped) >= 40 and {r.period for r in rows} == {"2024-06"}
     assert {r.service_line for r in rows} == {None}
     wait = next(r for r in rows if r.metric_code == "CI_WAIT_18WK")
     assert wait.metric_name == "Patients seen within 18 weeks of referral"
@@ -60,7 +63,12 @@ def test_an_mhlda_template_has_a_row_per_service_line_and_month_of_the_quarter()
     assert [(r.service_line, r.period) for r in rows if r.metric_code == "MH_VACANCY"] == [
         ("all", m) for m in months
     ]
-    assert len(rows) == (8 * 2 + 3) * 3  # eight metrics of two service lines, three of all
+    shipped = pd.read_csv(CATALOGUE_PATH).query("collection == 'mhlda'")
+    assert len(shipped) >= 30
+    lines = shipped["service_lines"].str.count(r"\|") + 1  # a row per service line and month
+    assert len(rows) == lines.sum() * 3
+    learning_disability = {r.metric_code for r in rows if r.service_line == "child_ld"}
+    assert {"MH_DNA_RATE", "MH_CONTACTS", "MH_CASELOAD"} <= learning_disability
 
 
 def test_the_template_is_named_as_its_landing_file_and_the_placeholder_is_not_landable():
@@ -94,7 +102,8 @@ def test_only_the_numerator_and_denominator_cells_are_unlocked_and_they_are_vali
     path = write_template(plan_template("community_indicators", "2024-06", None, MADE), tmp_path)
     workbook = openpyxl.load_workbook(path)
     assert workbook.sheetnames == [
-        "Instructions", "Access", "Patient safety", "Productivity", "Workforce", "Finance"
+        "Instructions", "Access", "Patient safety", "Quality", "Productivity", "Workforce",
+        "Finance",
     ]  # fmt: skip
     for sheet in workbook.worksheets:
         assert sheet.protection.sheet, sheet.title
@@ -110,21 +119,45 @@ def test_only_the_numerator_and_denominator_cells_are_unlocked_and_they_are_vali
     assert [c.value for c in access[3]][:6] == [
         "Metric code", "Metric name", "Period", "Numerator", "Denominator", "Numerator definition"
     ]  # fmt: skip
-    assert [access.cell(r, 1).value for r in (4, 5)] == ["CI_REFERRALS", "CI_WAIT_18WK"]
+    codes = [access.cell(r, 1).value for r in range(4, access.max_row + 1)]
+    assert codes[:2] == ["CI_REFERRALS", "CI_WAIT_18WK"]
     unlocked = {
         cell.coordinate
-        for row in access.iter_rows(min_row=1, max_row=access.max_row, max_col=10)
+        for row in access.iter_rows(min_row=1, max_row=access.max_row, max_col=12)
         for cell in row
         if not cell.protection.locked
     }
-    assert unlocked == {"D4", "E4", "D5", "E5"}
-    rules = {str(v.sqref): v for v in access.data_validations.dataValidation}
-    assert rules["D4"].type == "custom" and rules["D4"].formula1 == "AND(ISNUMBER(D4),D4>=0)"
+    assert unlocked == {f"{column}{r}" for column in "DE" for r in range(4, 4 + len(codes))}
+
+    def rule(cell: str):
+        [found] = [v for v in access.data_validations.dataValidation if cell in v.sqref]
+        return found
+
+    # one rule a kind of cell, its formula relative to the first cell it covers (D4, D5)
+    assert rule("D4").type == "custom" and rule("D4").formula1 == "AND(ISNUMBER(D4),D4>=0)"
     # CI_WAIT_18WK is a percentage: its numerator may not exceed its denominator
-    assert rules["D5"].formula1 == "AND(ISNUMBER(D5),D5>=0,OR(ISBLANK(E5),D5<=E5))"
-    assert (rules["E5"].type, rules["E5"].operator, rules["E5"].formula1) == (
+    assert rule("D5").formula1 == "AND(ISNUMBER(D5),D5>=0,OR(ISBLANK(E5),D5<=E5))"
+    percent = {r for r in range(4, 4 + len(codes)) if "D5" in rule(f"D{r}").sqref}
+    units = pd.read_csv(CATALOGUE_PATH).set_index("metric_code")["unit"]
+    assert percent == {r for r, code in enumerate(codes, start=4) if units[code] == "percent"}
+    assert (rule("E5").type, rule("E5").operator, rule("E5").formula1) == (
         "decimal", "greaterThan", "0"
     )  # fmt: skip
+    assert all(f"E{r}" in rule("E4").sqref for r in range(4, 4 + len(codes)))
+
+
+def test_an_mhlda_template_names_each_service_line_beside_its_code(tmp_path):
+    path = write_template(plan_template("mhlda", "2024-25-Q1", "ZMH", MADE), tmp_path)
+    sheet = openpyxl.load_workbook(path)["Capacity"]
+    header = [c.value for c in sheet[3]]
+    assert header[2:5] == ["Service line", "Service line name", "Period"]
+    shown = {(row[2], row[3]) for row in sheet.iter_rows(min_row=4, values_only=True)}
+    names = pd.read_csv(Path(__file__).parents[1] / "seeds" / "service_lines.csv")
+    assert shown == {
+        (code, name)
+        for code, name in zip(names["service_line"], names["service_line_name"], strict=True)
+        if code in ("adult_inpatient", "cyp_inpatient")
+    }
 
 
 # filled, landed and ingested

@@ -17,7 +17,11 @@ import numpy as np
 
 from orchestration.calendar import window
 from orchestration.demo_data.cwt import write_cwt_files
-from orchestration.demo_data.indicators import write_community_returns, write_mhlda_returns
+from orchestration.demo_data.indicators import (
+    WORKBOOK,
+    write_community_returns,
+    write_mhlda_returns,
+)
 from orchestration.demo_data.mhsds import write_mhsds_files
 from orchestration.demo_data.national import (
     TRUST_CODES,
@@ -61,6 +65,7 @@ class DemoConfig:
     mental_health_trusts: int = MENTAL_HEALTH_TRUSTS
     operational_providers: int = OPERATIONAL_PROVIDERS  # the first community providers
     contacts_per_month: int | None = None  # per operational provider; default about 4,000
+    workbook_share: float = WORKBOOK  # indicator returns sent as the Excel template, not CSV
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -87,10 +92,20 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
     register["local_authorities"] = declare_local_authorities(register, places_rng)
     counts = {"organisations": write_register(landing, register)}
     counts["community_indicators"] = write_community_returns(
-        landing, register, months_between(config.community_start, last), rng, now
+        landing,
+        register,
+        months_between(config.community_start, last),
+        rng,
+        now,
+        config.workbook_share,
     )
     counts["mhlda"] = write_mhlda_returns(
-        landing, register, months_between(config.mhlda_start, last), rng, now
+        landing,
+        register,
+        months_between(config.mhlda_start, last),
+        rng,
+        now,
+        config.workbook_share,
     )
     published = [  # NHS England releases a month on its window's closing day
         month

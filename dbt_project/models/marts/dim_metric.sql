@@ -30,7 +30,8 @@ described as (
         cast(metrics.plausible_min as double) as plausible_min,
         cast(metrics.plausible_max as double) as plausible_max,
         metrics.service_lines,
-        metrics.source
+        metrics.source,
+        metrics.guidance
 
     from metrics
     left join collections on metrics.collection = collections.collection
