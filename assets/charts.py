@@ -23,6 +23,7 @@ from html import escape
 
 WIDTH, HEIGHT, MARGIN = 560, 58, 28
 OWN, NATIONAL, BAND, RANGE = "#005eb8", "#212b32", "#d8dde0", "#768692"
+MEAN = "#007f3b"  # the national mean, where a trend draws it (NHS green)
 SIGNAL_COLOURS = {"better": "#41b6e6", "worse": "#ed8b00", "higher": "#7c2855", "lower": "#7c2855"}
 TREND_HEIGHT, FUNNEL_HEIGHT, AXIS = 150, 260, 48
 MONTH_LABELS = 13  # the most months a trend labels one by one; beyond, it labels years
@@ -191,16 +192,18 @@ def trend_chart(
     signals: Sequence[str],
     shaded: Sequence[str],
     label: str,
+    mean: Sequence[object] | None = None,
 ) -> str:
     """The organisation's value month by month (`months` as YYYY-MM; `own` may hold missing or
     suppressed values) against a median and interquartile band (the peers', or the sample's)
-    and the national figure. `signals` are each month's SPC reading by polarity (better, worse,
-    higher, lower, or neither); `shaded` the months (YYYY-MM) of the window being published."""
+    and the national figure, and where given the national `mean` (a dotted green line).
+    `signals` are each month's SPC reading by polarity (better, worse, higher, lower, or
+    neither); `shaded` the months (YYYY-MM) of the window being published."""
     series = [
         [_number(v) for v in values]
-        for values in (own, median, lower_quartile, upper_quartile, national)
+        for values in (own, median, lower_quartile, upper_quartile, national, mean or [])
     ]
-    own_v, median_v, lower_v, upper_v, national_v = series
+    own_v, median_v, lower_v, upper_v, national_v, mean_v = series
     left, right, top, bottom = AXIS, WIDTH - 12, 10, TREND_HEIGHT - 26
     y = _scale([v for values in series for v in values], top, bottom)
     step = (right - left) / max(len(months), 1)
@@ -230,6 +233,7 @@ def trend_chart(
     for values, style in (
         (median_v, f'stroke="{NATIONAL}" stroke-dasharray="5 3" stroke-width="1.5"'),
         (national_v, f'stroke="{RANGE}" stroke-width="1"'),
+        (mean_v, f'stroke="{MEAN}" stroke-dasharray="2 2" stroke-width="2"'),
         (own_v, f'stroke="{OWN}" stroke-width="{1.5 if small else 2}"'),
     ):
         path = _path([(x(i), v) for i, v in enumerate(values)], y)

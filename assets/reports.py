@@ -378,6 +378,12 @@ def report_sections(
             [_signal(signal) for signal in column("spc_signal", own_rows)],
             shaded=plan.window_months,
             label=f"{label}: the value month by month against the {band} median and middle half",
+            mean=[
+                everyone.get(month, {}).get("peer_mean") if month in plan.mean_months else None
+                for month in plan.months
+            ]
+            if plan.mean_months
+            else None,
         )
         sections.append(
             Section(

@@ -50,6 +50,21 @@ FIRST_MONTH_QUERY = """
     select strftime(min(period_start), '%Y-%m') from marts.fct_benchmark
     where collection = ? and period_start < cast(? as date)
 """
+SAMPLE_COLUMNS = [  # SAMPLE_QUERY's
+    "metric_code",
+    "metric_name",
+    "unit",
+    "service_line",
+    "service_line_name",
+    "period",
+    "peer_group_value",
+    "peer_n",
+    "peer_lower_quartile",
+    "peer_median",
+    "peer_upper_quartile",
+    "peer_mean",
+    "national_value",
+]
 # the extract's columns, from the mart's names
 EXTRACT_NAMES = {
     "metric_code": "metric_code",
@@ -104,7 +119,7 @@ def read_sample(
 ) -> pd.DataFrame:
     """The sample's statistics per metric, service line and month over `months` (in order)."""
     if not months:
-        return pd.DataFrame(columns=[*EXTRACT_NAMES, "peer_group_value", "peer_mean"])
+        return pd.DataFrame(columns=SAMPLE_COLUMNS)
     start = pd.Period(months[0], freq="M").start_time.date()
     end = (pd.Period(months[-1], freq="M") + 1).start_time.date()
     return warehouse.execute(SAMPLE_QUERY, [collection, start, end]).df()

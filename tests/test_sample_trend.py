@@ -7,11 +7,13 @@ fixture builds and publishes once (a second home here would cost minutes of suit
 
 import re
 
+import duckdb
 import pandas as pd
 import pytest
 
 from assets.charts import AXIS, TREND_HEIGHT, WIDTH, trend_chart
-from assets.sample_trend import trend_plan
+from assets.reports import peer_series
+from assets.sample_trend import SAMPLE_COLUMNS, read_sample, trend_plan
 
 
 def _months(first: str, last: str) -> list[str]:
@@ -111,3 +113,11 @@ def test_a_collection_with_no_data_yet_falls_back_to_its_recent_months():
     plan = trend_plan("community_indicators", None, ["2026-09"], 12)
     assert plan.months == _months("2025-10", "2026-09")
     assert not plan.sample_band
+
+
+def test_a_collection_without_a_sample_reads_none_but_its_columns():
+    """A&E draws no sample: its reports index an empty frame with the sample query's columns."""
+    with duckdb.connect() as connection:
+        sample = read_sample(connection, "nhse_ae", [])
+    assert sample.columns.tolist() == SAMPLE_COLUMNS
+    assert peer_series(sample) == {}
