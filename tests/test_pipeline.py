@@ -28,6 +28,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from assets.charts import MEAN
 from assets.publications import publish_window, published_versions
+from assets.sample_trend import SAMPLE_COLUMNS, read_sample
 from contracts.ae_monthly import ae_file_stem
 from orchestration.calendar import window
 from orchestration.cli import main
@@ -386,6 +387,9 @@ def test_the_sample_trend_extract_equals_an_independent_computation(built):
                 assert row[column] == pytest.approx(want[column]), (key, column)
     april = pd.read_csv(folder / "2024-04" / "v1" / "sample_trend.csv")
     assert sorted(april["period"].unique()) == ["2024-03", "2024-04"]
+    with duckdb.connect(str(built["home"] / "warehouse.duckdb"), read_only=True) as connection:
+        sample = read_sample(connection, "community_indicators", ["2024-05"])
+    assert sample.columns.tolist() == SAMPLE_COLUMNS  # as an empty sample's (test_sample_trend)
 
 
 def _trend_svg(report: str, anchor: str) -> str:
