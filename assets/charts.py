@@ -4,9 +4,11 @@ text inline in a report, in a `.svg` file and (converted) in a `.png` for slides
 - The strip: the peers' range as a line, their interquartile range as a band, the median as a
   tick, the national figure as a diamond and the organisation's own value as a dot. Its size does
   not depend on the number of peers, so a window's reports grow with organisations times metrics.
-- The trend: the organisation's monthly values against the peers' median and interquartile band
-  and the national figure, the window's months shaded, points coloured by their SPC signal (Making
-  Data Count: blue improving, orange concerning, purple a neutral metric's special cause).
+- The trend: the organisation's monthly values against the peers' (or the whole sample's) median
+  and interquartile band and the national figure, the window's months shaded, points coloured by
+  their SPC signal (Making Data Count: blue improving, orange concerning, purple a neutral
+  metric's special cause). Up to `MONTH_LABELS` months each month is labelled; a longer series
+  (the sample trend since April 2021) is labelled by year, between lines at each January.
 - The funnel: every organisation's value by its denominator against the national figure's 95%
   and 99.8% limits (no labels: who is who is not shown).
 
@@ -16,12 +18,15 @@ Value axes fit the data, never forced to zero, so 82-96% occupancy is not drawn 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from html import escape
 
 WIDTH, HEIGHT, MARGIN = 560, 58, 28
 OWN, NATIONAL, BAND, RANGE = "#005eb8", "#212b32", "#d8dde0", "#768692"
+MEAN = "#007f3b"  # the national mean, where a trend draws it (NHS green)
 SIGNAL_COLOURS = {"better": "#41b6e6", "worse": "#ed8b00", "higher": "#7c2855", "lower": "#7c2855"}
 TREND_HEIGHT, FUNNEL_HEIGHT, AXIS = 150, 260, 48
+MONTH_LABELS = 13  # the most months a trend labels one by one; beyond, it labels years
 
 
 def _number(value: object) -> float | None:
@@ -138,6 +143,45 @@ def _path(points: Sequence[tuple[float, float | None]], y: Callable[[float], flo
     return " ".join(commands)
 
 
+def month_label(month: str) -> str:
+    """A month (YYYY-MM) as an axis shows it: Jan 24."""
+    return date.fromisoformat(f"{month}-01").strftime("%b %y")
+
+
+def _years(months: Sequence[str]) -> list[tuple[str, int, int]]:
+    """Each calendar year a series spans: the year, its first and its last month's index."""
+    spans: list[tuple[str, int, int]] = []
+    for i, month in enumerate(months):
+        year = month[:4]
+        if spans and spans[-1][0] == year:
+            spans[-1] = (year, spans[-1][1], i)
+        else:
+            spans.append((year, i, i))
+    return spans
+
+
+def _time_axis(months: Sequence[str], left: float, step: float, top: int, bottom: int) -> str:
+    """The months' labels under a trend: each month's (Jan 24) for a short series; for a long
+    one, a line at each January and the year centred on its months (a year with fewer than
+    three months shown is left unlabelled: its label would run into the next)."""
+    y = TREND_HEIGHT - 10
+    if len(months) <= MONTH_LABELS:
+        return "".join(
+            _text(left + step * (i + 0.5), y, month_label(month), "middle")
+            for i, month in enumerate(months)
+        )
+    parts = []
+    for year, first, last in _years(months):
+        if first > 0:
+            x = left + step * first
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom + 6}" stroke="#d8dde0"/>'
+            )
+        if last - first >= 2:
+            parts.append(_text(left + step * (first + last + 1) / 2, y, year, "middle"))
+    return "".join(parts)
+
+
 def trend_chart(
     months: Sequence[str],
     own: Sequence[object],
@@ -148,19 +192,22 @@ def trend_chart(
     signals: Sequence[str],
     shaded: Sequence[str],
     label: str,
+    mean: Sequence[object] | None = None,
 ) -> str:
-    """The organisation's value month by month (`own` may hold missing or suppressed values)
-    against the peers' median and interquartile band and the national figure. `signals` are
-    each month's SPC reading by polarity (better, worse, higher, lower, or neither); `shaded`
-    the months of the window being published."""
+    """The organisation's value month by month (`months` as YYYY-MM; `own` may hold missing or
+    suppressed values) against a median and interquartile band (the peers', or the sample's)
+    and the national figure, and where given the national `mean` (a dotted green line).
+    `signals` are each month's SPC reading by polarity (better, worse, higher, lower, or
+    neither); `shaded` the months (YYYY-MM) of the window being published."""
     series = [
         [_number(v) for v in values]
-        for values in (own, median, lower_quartile, upper_quartile, national)
+        for values in (own, median, lower_quartile, upper_quartile, national, mean or [])
     ]
-    own_v, median_v, lower_v, upper_v, national_v = series
+    own_v, median_v, lower_v, upper_v, national_v, mean_v = series
     left, right, top, bottom = AXIS, WIDTH - 12, 10, TREND_HEIGHT - 26
     y = _scale([v for values in series for v in values], top, bottom)
     step = (right - left) / max(len(months), 1)
+    small = len(months) > MONTH_LABELS  # a long series: smaller points
 
     def x(i: int) -> float:
         return left + step * (i + 0.5)
@@ -173,6 +220,7 @@ def trend_chart(
                 f'height="{bottom - top}" fill="#f0f4f5"/>'
             )
     parts.append(_axis(y, [v for values in series for v in values], left, right))
+    parts.append(_time_axis(months, left, step, top, bottom))
     band = [
         (x(i), lo, hi)
         for i, (lo, hi) in enumerate(zip(lower_v, upper_v, strict=True))
@@ -185,7 +233,8 @@ def trend_chart(
     for values, style in (
         (median_v, f'stroke="{NATIONAL}" stroke-dasharray="5 3" stroke-width="1.5"'),
         (national_v, f'stroke="{RANGE}" stroke-width="1"'),
-        (own_v, f'stroke="{OWN}" stroke-width="2"'),
+        (mean_v, f'stroke="{MEAN}" stroke-dasharray="2 2" stroke-width="2"'),
+        (own_v, f'stroke="{OWN}" stroke-width="{1.5 if small else 2}"'),
     ):
         path = _path([(x(i), v) for i, v in enumerate(values)], y)
         if path:
@@ -193,13 +242,11 @@ def trend_chart(
     for i, (value, signal) in enumerate(zip(own_v, signals, strict=True)):
         if value is not None:
             colour = SIGNAL_COLOURS.get(signal, OWN)
-            radius = 4.5 if signal in SIGNAL_COLOURS else 3
+            radius = (3.5 if small else 4.5) if signal in SIGNAL_COLOURS else (2 if small else 3)
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="{radius}" fill="{colour}">'
-                f"<title>{escape(months[i])}: {value:.2f}</title></circle>"
+                f"<title>{escape(month_label(months[i]))}: {value:.2f}</title></circle>"
             )
-    for i, month in enumerate(months):
-        parts.append(_text(x(i), TREND_HEIGHT - 10, month, "middle"))
     parts.append("</svg>")
     return "".join(parts)
 

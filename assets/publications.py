@@ -46,6 +46,14 @@ from assets.reports import (
     with_intervals,
     with_signals,
 )
+from assets.sample_trend import (
+    SAMPLE_TREND_COLLECTIONS,
+    TrendPlan,
+    first_month,
+    read_sample,
+    trend_plan,
+    write_sample_trend,
+)
 from contracts.metric_catalogue import CATALOGUE_PATH
 from orchestration.calendar import Window, closed_windows, collection_rules, window
 from orchestration.collections import COLLECTIONS, Collection
@@ -233,9 +241,11 @@ class WindowData:
     """What a window's publication is made from, read from the mart (read-only)."""
 
     benchmarks: pd.DataFrame  # the window's rows: one per organisation, metric, line and month
-    history: pd.DataFrame  # the same peer group's last SPC_MONTHS months, for trends and SPC
+    history: pd.DataFrame  # the same peer group's months, for trends and SPC (see `plan`)
     inputs: pd.DataFrame  # the input files behind the window, with their SHA-256
     months: list[str]  # the window's months, YYYY-MM
+    plan: TrendPlan  # what the reports draw over time
+    sample: pd.DataFrame  # the whole sample's statistics over the plan's months (or none)
 
 
 def read_window(warehouse: duckdb.DuckDBPyConnection, window_: Window) -> WindowData:
@@ -246,16 +256,24 @@ def read_window(warehouse: duckdb.DuckDBPyConnection, window_: Window) -> Window
     )
     first, last = pd.Period(start, freq="M"), pd.Period(end, freq="M") - 1
     months = [str(month) for month in pd.period_range(first, last, freq="M")]
-    history_start = pd.Period(months[-1], freq="M") - (SPC_MONTHS - 1)
+    cadence = collection_rules()[collection].cadence
+    plan = trend_plan(
+        collection, first_month(warehouse, collection, end), months, TREND_MONTHS[cadence]
+    )
+    shown = sorted({*plan.months, *plan.mean_months})
+    history_start = min(pd.Period(last, freq="M") - (SPC_MONTHS - 1), pd.Period(shown[0], freq="M"))
     history = warehouse.execute(
         HISTORY_QUERY.format(peer_group=REPORT_PEER_GROUP),
         [collection, history_start.start_time.date(), end],
     ).df()
+    sample_months = shown if plan.sample_band or plan.mean_months else []
     return WindowData(
         benchmarks=warehouse.execute(query, [collection, start, end]).df(),
         history=history,
         inputs=window_inputs(warehouse, window_),
         months=months,
+        plan=plan,
+        sample=read_sample(warehouse, collection, sample_months),
     )
 
 
@@ -429,9 +447,13 @@ def _write_outputs(
         )
         files.append(name)
     (folder / "organisations").mkdir()
-    trend_months = months_before(last, TREND_MONTHS[collection_rules()[collection.code].cadence])
-    recent = history[history["period"].isin(trend_months)]
-    series, peers = series_index(recent), peer_series(recent)
+    plan = data.plan
+    if collection.code in SAMPLE_TREND_COLLECTIONS:
+        files += write_sample_trend(folder, data.sample)
+    shown = history[history["period"].isin({*plan.months, *plan.mean_months})]
+    series = series_index(shown)
+    peers = peer_series(shown[shown["period"].isin(plan.months)])
+    sample = peer_series(data.sample)
     extract = extract_rows(rows)  # rounded and neutralised once for the window
     typed = parquet_rows(rows)
     records: dict[str, list[dict]] = {}
@@ -443,9 +465,7 @@ def _write_outputs(
         first = records[code][0]
         group = str(first["peer_group_value"])
         peer_group = _peer_group_name(group)
-        sections = report_sections(
-            records[code], series, peers, trend_months, data.months, peer_group
-        )
+        sections = report_sections(records[code], series, peers, sample, plan, peer_group)
         name = f"organisations/{code}"
         organisation = first["organisation_name"] or code
         title = f"{organisation}: {collection.name} {window_.period_label}"
@@ -457,6 +477,9 @@ def _write_outputs(
             peer_n_text=_peer_n_text(own),
             distribution=f"../distributions/{group}.html",
             sections=sections,
+            trend_from=plan.months[0],
+            sample_trend=plan.sample_band,
+            national_mean=bool(plan.mean_months),
         )
         (folder / f"{name}.html").write_text(html)
         own.to_csv(folder / f"{name}.csv", index=False)

@@ -31,10 +31,12 @@ from analysis.statistics import (
     wilson_interval,
 )
 from assets.charts import funnel_chart, strip_chart, trend_chart
+from assets.sample_trend import SAMPLE_PEER_GROUP, TrendPlan
 
 SERIES_KEYS = ["metric_code", "service_line", "organisation_code"]  # one organisation's series
 SPC_MONTHS = 24  # the longest series an SPC chart is drawn from
-TREND_MONTHS = {"month": 12, "quarter": 6}  # months a trend chart shows, by the cadence
+# months a trend chart shows, by the cadence (a sample-trend collection's runs from its start)
+TREND_MONTHS = {"month": 12, "quarter": 6}
 SPC_WORDS = {
     "better": "improving",
     "worse": "concerning",
@@ -183,9 +185,11 @@ def with_signals(history: pd.DataFrame, months: list[str]) -> pd.DataFrame:
 
 
 def peer_series(history: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, dict]]:
-    """The peers' median, quartiles and the national figure per metric, service line and peer
-    group, month by month (whether or not a given organisation has a value that month)."""
-    columns = ["peer_median", "peer_lower_quartile", "peer_upper_quartile", "national_value"]
+    """The peers' median, quartiles and the national figure (and their number and mean, where
+    `history` has them) per metric, service line and peer group, month by month (whether or
+    not a given organisation has a value that month)."""
+    statistics = ["peer_median", "peer_lower_quartile", "peer_upper_quartile", "national_value"]
+    columns = [*statistics, *(c for c in ("peer_n", "peer_mean") if c in history.columns)]
     peers = history.drop_duplicates(["metric_code", "service_line", "peer_group_value", "period"])
     index: dict[tuple[str, str, str], dict[str, dict]] = {}
     for row in peers[
@@ -261,7 +265,8 @@ def _among_neighbours(row: dict) -> list[str]:
 @dataclass(frozen=True)
 class Section:
     """A metric (in one service line) in one organisation's report: the window's months, the
-    reading of the latest, and its two charts."""
+    reading of the latest, its two charts and, for some collections, the national mean beside
+    the own value over the last months."""
 
     label: str
     group: str  # "" for the organisation-wide values, else the service line's name
@@ -272,6 +277,8 @@ class Section:
     trend: markupsafe.Markup
     anchor: str
     chart_name: str
+    band: str  # whose median and middle half the trend draws: "peers'" or "sample's"
+    national_means: list[dict]  # per month: period, value (own), national_mean, n, national
 
 
 def _label(row: dict) -> str:
@@ -310,21 +317,24 @@ def series_index(trends: pd.DataFrame) -> Series:
     return index
 
 
-def month_label(month: str) -> str:
-    return date.fromisoformat(f"{month}-01").strftime("%b %y")
+def _signal(value: object) -> str:
+    """An SPC reading as text: none (a month before the SPC chart's months) is ''."""
+    return value if isinstance(value, str) else ""
 
 
 def report_sections(
     own: list[dict],
     series: Series,
     peers: Series,
-    months: list[str],
-    window_months: list[str],
+    sample: Series,
+    plan: TrendPlan,
     peer_group: str,
 ) -> list[Section]:
     """One section per metric and service line, organisation-wide values first in domain order,
     then each service line's: the window's rows (one per month), the strip of its latest month's
-    distribution and the trend over `months`."""
+    distribution, the trend over the plan's months against the peers' band or (`sample_band`)
+    the whole sample's (`sample`, keyed by the `all` group), and the national mean beside the
+    own value over the plan's `mean_months`."""
     grouped: dict[tuple[bool, str, str, str], list[dict]] = {}
     for row in own:
         grouped.setdefault(_order(row), []).append(row)
@@ -334,14 +344,20 @@ def report_sections(
         records = sorted(rows, key=lambda row: row["period"])
         latest = records[-1]
         monthly = series.get((metric, service_line, latest["organisation_code"]), {})
-        group = peers.get((metric, service_line, latest["peer_group_value"]), {})
-        own_rows = [monthly.get(month, {}) for month in months]
-        peer_rows = [group.get(month, {}) for month in months]
+        everyone = sample.get((metric, service_line, SAMPLE_PEER_GROUP), {})
+        group = (
+            everyone
+            if plan.sample_band
+            else peers.get((metric, service_line, latest["peer_group_value"]), {})
+        )
+        own_rows = [monthly.get(month, {}) for month in plan.months]
+        peer_rows = [group.get(month, {}) for month in plan.months]
 
         def column(name: str, rows: list[dict] = peer_rows) -> list[object]:
             return [row.get(name) for row in rows]
 
         label = _label(latest)
+        band = "sample's" if plan.sample_band else "peers'"
         strip = strip_chart(
             latest["value"],
             latest["peer_min"],
@@ -353,15 +369,21 @@ def report_sections(
             label=f"{label}: the value against the peers' range and the national figure",
         )
         trend = trend_chart(
-            [month_label(month) for month in months],
+            plan.months,
             column("value", own_rows),
             column("peer_median"),
             column("peer_lower_quartile"),
             column("peer_upper_quartile"),
             column("national_value"),
-            [str(signal or "") for signal in column("spc_signal", own_rows)],
-            shaded=[month_label(month) for month in window_months],
-            label=f"{label}: the value month by month against the peers' median and middle half",
+            [_signal(signal) for signal in column("spc_signal", own_rows)],
+            shaded=plan.window_months,
+            label=f"{label}: the value month by month against the {band} median and middle half",
+            mean=[
+                everyone.get(month, {}).get("peer_mean") if month in plan.mean_months else None
+                for month in plan.months
+            ]
+            if plan.mean_months
+            else None,
         )
         sections.append(
             Section(
@@ -374,6 +396,17 @@ def report_sections(
                 trend=markupsafe.Markup(trend),
                 anchor=f"{metric}-{service_line}-{latest['period']}",
                 chart_name=metric if service_line == "all" else f"{metric}-{service_line}",
+                band=band,
+                national_means=[
+                    {
+                        "period": month,
+                        "value": monthly.get(month, {}).get("value"),
+                        "national_mean": everyone.get(month, {}).get("peer_mean"),
+                        "n": everyone.get(month, {}).get("peer_n"),
+                        "national": everyone.get(month, {}).get("national_value"),
+                    }
+                    for month in plan.mean_months
+                ],
             )
         )
     return sections

@@ -28,7 +28,9 @@ from catchments import catchment_profiles, local_authorities, nearest_neighbours
 from conftest import use_home
 from statsmodels.stats.proportion import proportion_confint
 
+from assets.charts import MEAN
 from assets.publications import publish_window, published_versions
+from assets.sample_trend import SAMPLE_COLUMNS, read_sample
 from contracts.ae_monthly import ae_file_stem
 from orchestration.calendar import window
 from orchestration.cli import main
@@ -39,7 +41,7 @@ CATALOGUE = Path(__file__).parents[1] / "seeds" / "metric_catalogue.csv"
 DEMO = DemoConfig(
     seed=7,
     community_start="2024-03",
-    mhlda_start="2024-04",
+    mhlda_start="2024-01",  # two quarters: six months of MHLDA's national mean by June
     ae_start="2024-03",
     operational_start="2024-05",
     last_month="2024-06",
@@ -72,7 +74,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator
         history.write_text(
             (real_data / "ae_history" / REAL_AE_HISTORY).read_text() + HISTORY_OVERRIDDEN
         )
-        refresh = ["refresh", "--start", "2024-03", "--to", "2024-06"]
+        refresh = ["refresh", "--start", "2024-01", "--to", "2024-06"]
         assert main(refresh) == 0
         first = _mart(home)
         assert main(refresh) == 0
@@ -328,6 +330,7 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
         "community_indicators/2024-04/v1",
         "community_indicators/2024-05/v1",
         "community_indicators/2024-06/v1",
+        "mhlda/2023-24-Q4/v1",
         "mhlda/2024-25-Q1/v1",
         "nhse_ae/2024-03/v1",
         "nhse_ae/2024-04/v1",
@@ -358,6 +361,155 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
     national = dna["numerator"].sum() / dna["denominator"].sum() * 100
     published_dna = summary.set_index("metric_code").loc["CI_DNA_RATE", "national_value"]
     assert published_dna == pytest.approx(national)
+
+
+def _monthly_values(landing: Path, collection: str) -> pd.DataFrame:
+    """Every organisation's value per metric, service line and month from all the collection's
+    landing returns: for each organisation and month, the rows of its latest return holding
+    that month (by the submission stamp in `<ORG>_<YYYYMMDDTHHMM>.csv`), valued as numerator
+    over denominator times the catalogue's multiplier."""
+    frames = []
+    for path in sorted(landing.glob(f"{collection}/*/*.csv")):
+        organisation, stamp = re.match(r"(\w+)_(\d{8}T\d{4})\.csv", path.name).groups()
+        rows = pd.read_csv(path, dtype={"period": str})
+        frames.append(rows.assign(file_org=organisation, stamp=stamp))
+    returns = pd.concat(frames, ignore_index=True)
+    if "service_line" not in returns:
+        returns["service_line"] = "all"
+    latest = returns.groupby(["file_org", "period"])["stamp"].transform("max")
+    returns = returns[returns["stamp"] == latest]
+    multiplier = {code: float(row["multiplier"]) for code, row in _catalogue().items()}
+    returns["value"] = (
+        returns["numerator"] / returns["denominator"] * returns["metric_code"].map(multiplier)
+    )
+    return returns
+
+
+def _sample_statistics(values: pd.DataFrame) -> pd.DataFrame:
+    """n and quartiles per metric, service line and month: pandas' linear interpolation."""
+    grouped = values.dropna(subset=["value"]).groupby(["metric_code", "service_line", "period"])
+    return grouped["value"].agg(
+        n="count",
+        lower_quartile=lambda v: v.quantile(0.25),
+        median="median",
+        upper_quartile=lambda v: v.quantile(0.75),
+        mean="mean",
+    )
+
+
+def test_the_sample_trend_extract_equals_an_independent_computation(built):
+    """June 2024's community publication carries the whole sample's n and quartiles for every
+    metric from the first month with returns (March 2024) to June; a few metrics and months
+    against pandas over the landing returns. April's stops at April."""
+    landing = built["home"] / "landing"
+    expected = _sample_statistics(_monthly_values(landing, "community_indicators"))
+    first = min(p.name for p in (landing / "community_indicators").iterdir())
+    folder = built["home"] / "published" / "community_indicators"
+    typed = pd.read_parquet(folder / "2024-06" / "v1" / "sample_trend.parquet")
+    shown = pd.read_csv(folder / "2024-06" / "v1" / "sample_trend.csv")
+    catalogue = _catalogue()
+    community = [c for c, row in catalogue.items() if row["collection"] == "community_indicators"]
+    months = [str(m) for m in pd.period_range(first, "2024-06", freq="M")]
+    assert first == "2024-03"
+    assert sorted(zip(typed["metric_code"], typed["period"], strict=True)) == sorted(
+        (metric, month) for metric in community for month in months
+    )
+    pd.testing.assert_frame_equal(typed.round(2), shown, check_dtype=False)
+    typed = typed.set_index(["metric_code", "service_line", "period"])
+    for metric in ("CI_DNA_RATE", "CI_SICKNESS", "CI_REFERRALS", "CI_MORTALITY"):
+        for month in ("2024-03", "2024-05", "2024-06"):
+            key = (metric, "all", month)
+            row, want = typed.loc[key], expected.loc[key]
+            assert row["n"] == want["n"]
+            for column in ("lower_quartile", "median", "upper_quartile"):
+                assert row[column] == pytest.approx(want[column]), (key, column)
+    april = pd.read_csv(folder / "2024-04" / "v1" / "sample_trend.csv")
+    assert sorted(april["period"].unique()) == ["2024-03", "2024-04"]
+    with duckdb.connect(str(built["home"] / "warehouse.duckdb"), read_only=True) as connection:
+        sample = read_sample(connection, "community_indicators", ["2024-05"])
+    assert sample.columns.tolist() == SAMPLE_COLUMNS  # as an empty sample's (test_sample_trend)
+
+
+def _trend_svg(report: str, anchor: str) -> str:
+    """The trend chart (a section's second SVG) of a report's section."""
+    section = report[report.index(f'id="{anchor}"') :].split("</section>")[0]
+    return re.findall(r"<svg.*?</svg>", section, flags=re.S)[1]
+
+
+def test_a_community_reports_trend_runs_from_the_first_month_to_the_window(built):
+    """Each metric's trend in June 2024's reports spans March (the first month with returns)
+    to June, a month per label, against the sample's median: a dashed line through each month;
+    April's reports stop at April."""
+    landing = built["home"] / "landing" / "community_indicators"
+    first = min(p.name for p in landing.iterdir())
+    folder = built["home"] / "published" / "community_indicators"
+    for window_, last in (("2024-06", "2024-06"), ("2024-04", "2024-04")):
+        report = (folder / window_ / "v1" / "organisations" / "ZAY.html").read_text()
+        months = pd.period_range(first, last, freq="M")
+        svg = _trend_svg(report, f"CI_DNA_RATE-all-{window_}")
+        labels = re.findall(r'<text x="[\d.]+" y="140"[^>]*>([^<]+)</text>', svg)
+        assert labels == [m.strftime("%b %y") for m in months]
+        [median] = re.findall(r'<path d="([^"]+)" fill="none" stroke="#212b32"', svg)
+        assert median.count("L") == len(months) - 1  # one unbroken line, a point a month
+        assert "the sample&#39;s median" in report or "the sample's median" in report
+        assert f"since {pd.Period(first, freq='M').strftime('%B %Y')}" in report
+
+
+def _means_table(section: str) -> pd.DataFrame:
+    """A section's table of the national mean (a row per figure, a column per month), as the
+    text shown in each cell: a row per month, a column per figure."""
+    [table] = re.findall(r'<table class="stats means[^"]*">.*?</table>', section, flags=re.S)
+    rows = {
+        heading: re.findall(r"<t[dh]>(?:<strong>)?([^<]*)", cells)
+        for heading, cells in re.findall(r"<tr[^>]*><th>([^<]+)</th>(.*?)</tr>", table)
+    }
+    return pd.DataFrame(rows).set_index("Month")
+
+
+@pytest.mark.parametrize(
+    ("metric", "service_line"),
+    [("MH_FFT_POSITIVE", "all"), ("MH_BED_OCCUPANCY", "adult_inpatient")],
+)
+def test_an_mhlda_report_shows_six_months_of_the_national_mean_and_its_own_value(
+    built, metric, service_line
+):
+    """Q1 2024-25's reports: January to June 2024 (two quarters of returns), the organisation's
+    own value, the mean of every organisation's value and the national figure (counts pooled),
+    from pandas over the landing returns; June's strip marks the national figure (its diamond)
+    beside the own value (its dot): the position against national."""
+    values = _monthly_values(built["home"] / "landing", "mhlda")
+    values = values[(values["metric_code"] == metric) & (values["service_line"] == service_line)]
+    means = _sample_statistics(values).loc[(metric, service_line)]
+    by_month = values.groupby("period")[["numerator", "denominator"]].sum()
+    multiplier = float(_catalogue()[metric]["multiplier"])
+    national = by_month["numerator"] / by_month["denominator"] * multiplier
+    folder = built["home"] / "published" / "mhlda" / "2024-25-Q1" / "v1" / "organisations"
+    months = [str(m) for m in pd.period_range("2024-01", "2024-06", freq="M")]
+    checked = 0
+    for code in sorted(values["file_org"].unique())[:3]:
+        report = (folder / f"{code}.html").read_text()
+        anchor = f'id="{metric}-{service_line}-2024-06"'
+        section = report[report.index(anchor) :].split("</section>")[0]
+        table = _means_table(section)
+        assert table.index.tolist() == months
+        own = values[values["file_org"] == code].set_index("period")["value"]
+        for month, row in table.iterrows():
+            assert row["National mean"] == f"{means.loc[month, 'mean']:.2f}"
+            assert int(row["Organisations"]) == means.loc[month, "n"]
+            assert row["National figure"] == f"{national[month]:.2f}"
+            if row["This organisation"] != "*":  # a value made from a small count is hidden
+                assert row["This organisation"] == f"{own[month]:.2f}"
+                difference = own[month] - means.loc[month, "mean"]
+                assert row["Difference"] == f"{difference:+.2f}"
+                checked += 1
+        strip, trend = re.findall(r"<svg.*?</svg>", section, flags=re.S)
+        assert f"<title>National {national['2024-06']:.2f}</title>" in strip
+        # the trend draws the six months of the national mean too: one unbroken line
+        [mean_line] = re.findall(rf'<path d="([^"]+)" fill="none" stroke="{MEAN}"', trend)
+        assert mean_line.count("L") == len(months) - 1
+        if table.loc["2024-06", "This organisation"] != "*":
+            assert f"<title>You {own['2024-06']:.2f}</title>" in strip
+    assert checked >= 12
 
 
 def test_rtt_waiting_times_equal_an_independent_computation_from_the_extract(built):
@@ -547,8 +699,9 @@ def test_a_report_names_its_own_organisation_and_no_peer(built):
 
 
 DIGIT_RUNS = re.compile(r"(?<!\d)\d{10}(?!\d)")
-# a number standing on its own, not ten digits inside a hex key or pseudonym
-TEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{10}(?![0-9A-Za-z])")
+# a number standing on its own, not ten digits inside a hex key or pseudonym, nor the decimals
+# of a statistic (422.7325081804 passes the check digit by chance)
+TEN_DIGITS = re.compile(r"(?<![0-9A-Za-z.])\d{10}(?![0-9A-Za-z])")
 
 
 def _nhs_numbers(text: str) -> set[str]:
