@@ -139,9 +139,9 @@ def _read_return(path: Path) -> pd.DataFrame:
 
 
 def _landing_values(landing: Path, folder: str) -> pd.DataFrame:
-    """Each organisation's latest return for each month in a landing folder (CSV or workbook,
-    leaving out those the lake's submissions record as quarantined), valued from the
-    catalogue."""
+    """Each organisation's latest return for each month in a landing folder (or folders: a
+    glob), CSV or workbook, leaving out those the lake's submissions record as quarantined,
+    valued as numerator over denominator times the catalogue's multiplier."""
     dataset = "community_indicator_returns" if "community" in folder else "mhlda_indicator_returns"
     submissions = pd.concat(
         pd.read_parquet(path)
@@ -154,7 +154,7 @@ def _landing_values(landing: Path, folder: str) -> pd.DataFrame:
             continue
         organisation, stamp = re.match(r"(\w+)_(\d{8}T\d{4})\.(csv|xlsx)", path.name).groups()[:2]
         frames.append(_read_return(path).assign(organisation_code=organisation, stamp=stamp))
-    returns = pd.concat(frames)
+    returns = pd.concat(frames, ignore_index=True)
     latest = returns.groupby(["organisation_code", "period"])["stamp"].transform("max")
     returns = returns[returns["stamp"] == latest]
     multiplier = {code: float(row["multiplier"]) for code, row in _catalogue().items()}
@@ -365,23 +365,10 @@ def test_every_closed_window_is_published_with_a_report_per_organisation(built):
 
 def _monthly_values(landing: Path, collection: str) -> pd.DataFrame:
     """Every organisation's value per metric, service line and month from all the collection's
-    landing returns: for each organisation and month, the rows of its latest return holding
-    that month (by the submission stamp in `<ORG>_<YYYYMMDDTHHMM>.csv`), valued as numerator
-    over denominator times the catalogue's multiplier."""
-    frames = []
-    for path in sorted(landing.glob(f"{collection}/*/*.csv")):
-        organisation, stamp = re.match(r"(\w+)_(\d{8}T\d{4})\.csv", path.name).groups()
-        rows = pd.read_csv(path, dtype={"period": str})
-        frames.append(rows.assign(file_org=organisation, stamp=stamp))
-    returns = pd.concat(frames, ignore_index=True)
+    landing returns (`_landing_values` over every window's folder)."""
+    returns = _landing_values(landing, f"{collection}/*")
     if "service_line" not in returns:
         returns["service_line"] = "all"
-    latest = returns.groupby(["file_org", "period"])["stamp"].transform("max")
-    returns = returns[returns["stamp"] == latest]
-    multiplier = {code: float(row["multiplier"]) for code, row in _catalogue().items()}
-    returns["value"] = (
-        returns["numerator"] / returns["denominator"] * returns["metric_code"].map(multiplier)
-    )
     return returns
 
 
@@ -486,18 +473,21 @@ def test_an_mhlda_report_shows_six_months_of_the_national_mean_and_its_own_value
     folder = built["home"] / "published" / "mhlda" / "2024-25-Q1" / "v1" / "organisations"
     months = [str(m) for m in pd.period_range("2024-01", "2024-06", freq="M")]
     checked = 0
-    for code in sorted(values["file_org"].unique())[:3]:
+    june = values.loc[values["period"] == "2024-06", "organisation_code"]
+    for code in sorted(june.unique())[:3]:  # each has a section for June, the window's last
         report = (folder / f"{code}.html").read_text()
         anchor = f'id="{metric}-{service_line}-2024-06"'
         section = report[report.index(anchor) :].split("</section>")[0]
         table = _means_table(section)
         assert table.index.tolist() == months
-        own = values[values["file_org"] == code].set_index("period")["value"]
+        own = values[values["organisation_code"] == code].set_index("period")["value"]
         for month, row in table.iterrows():
             assert row["National mean"] == f"{means.loc[month, 'mean']:.2f}"
             assert int(row["Organisations"]) == means.loc[month, "n"]
             assert row["National figure"] == f"{national[month]:.2f}"
-            if row["This organisation"] != "*":  # a value made from a small count is hidden
+            if month not in own:  # no return that month, or a partial one without the metric
+                assert row["This organisation"] in ("\N{EN DASH}", "&ndash;", "")
+            elif row["This organisation"] != "*":  # a value made from a small count is hidden
                 assert row["This organisation"] == f"{own[month]:.2f}"
                 difference = own[month] - means.loc[month, "mean"]
                 assert row["Difference"] == f"{difference:+.2f}"
