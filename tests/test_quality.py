@@ -1,0 +1,97 @@
+"""Suspicious but valid values are flagged for data-quality review, never dropped: one rule
+(dbt_project/macros/suspicious_values.sql) in the mart (`fct_metric_value.quality_flag`), in
+`peerbench validate` and in the published report and extracts.
+
+A small home of hand-made Community Indicators returns, seven community providers, January to
+July 2024, every value per 1,000 so a value in % is the numerator / 10:
+
+- CI_DNA_RATE, January to June, every provider: 10, 10.5, 9.5, 10, 10, 11 (%). Median 10,
+  absolute deviations 0, 0.5, 0.5, 0, 0, 1, MAD 0.25; the scale is max(1.4826 x 0.25 = 0.37,
+  10% of 10 = 1) = 1, so July is far from its history beyond |value - 10| > 4. Each of those
+  months every provider has the same value: the peers' IQR is its floor (10% of the median)
+  and nobody is outside.
+- CI_DNA_RATE, July: ZAA 14.5 (4.5 away: flagged), ZAB 13.9 (3.9 away: just inside), ZAC 10,
+  ZAD 10.2, ZAE 9.8, ZAF 10.4, ZAG 30. ZAG's peers, 9.8, 10, 10.2, 10.4, 13.9, 14.5: Q1 10.05,
+  Q3 10.4 + 0.75 x 3.5 = 13.025, IQR 2.975, upper fence 13.025 + 8.925 = 21.95: 30 is outside
+  them and 20 from its history, so both. ZAA's peers (ZAG's 30 in place of its 14.5): Q3 13.025,
+  fence 21.95, 14.5 inside; everyone else's fences are wider.
+- CI_VIRTUAL_CONTACTS, July only (no history): ZAA to ZAE 20, 21, 22, 23, 24, ZAF 31, ZAG 40.
+  ZAF's peers 20, 21, 22, 23, 24, 40 and ZAG's 20, 21, 22, 23, 24, 31 both have Q1 21.25,
+  median 22.5, Q3 23.75, IQR 2.5 (above its floor 2.25), upper fence 23.75 + 7.5 = 31.25:
+  ZAG's 40 is outside, ZAF's 31 just inside.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import land_register, use_home
+
+from orchestration.cli import main
+
+HEADER = "organisation_code,period,metric_code,numerator,denominator\n"
+MEMBERS = ["ZAA", "ZAB", "ZAC", "ZAD", "ZAE", "ZAF", "ZAG"]
+MONTHS = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06", "2024-07"]
+HISTORY = [100, 105, 95, 100, 100, 110]  # per 1,000, January to June, every member
+JULY = {  # per 1,000
+    "CI_DNA_RATE": dict(zip(MEMBERS, [145, 139, 100, 102, 98, 104, 300], strict=True)),
+    "CI_VIRTUAL_CONTACTS": dict(zip(MEMBERS, [200, 210, 220, 230, 240, 310, 400], strict=True)),
+}
+OWN = "far from its own history (median 10.00)"
+PEERS = "outside the peers' usual range"
+# (organisation, metric, month): flag, worked by hand above; every other value has none
+EXPECTED = {
+    ("ZAA", "CI_DNA_RATE", "2024-07"): OWN,
+    ("ZAG", "CI_DNA_RATE", "2024-07"): f"{OWN}; {PEERS}",
+    ("ZAG", "CI_VIRTUAL_CONTACTS", "2024-07"): PEERS,
+}
+AS_OF = "2024-12-01"  # every window closed
+
+
+def return_path(landing: Path, code: str, month: str) -> Path:
+    """The return's landing path, stamped on the 5th of the month after."""
+    after = pd.Period(month, freq="M") + 1
+    return landing / "community_indicators" / month / f"{code}_{after.strftime('%Y%m')}05T0900.csv"
+
+
+def land_returns(landing: Path) -> None:
+    for index, month in enumerate(MONTHS):
+        for code in MEMBERS:
+            if month == "2024-07":
+                rows = [f"{code},{month},{m},{by[code]},1000\n" for m, by in JULY.items()]
+            else:
+                rows = [f"{code},{month},CI_DNA_RATE,{HISTORY[index]},1000\n"]
+            path = return_path(landing, code, month)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(HEADER + "".join(rows))
+
+
+@pytest.fixture(scope="module")
+def flagged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The home refreshed and published (its windows closed), its environment kept for the
+    module's tests."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        use_home(home, patch)
+        land_register(home, dict.fromkeys(MEMBERS, "community_provider"))
+        land_returns(home / "landing")
+        assert main(["refresh", "--start", MONTHS[0], "--to", MONTHS[-1]]) == 0
+        assert main(["publish", "--as-of", AS_OF]) == 0
+        yield home
+
+
+def _mart_flags(home: Path) -> dict[tuple[str, str, str], str | None]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as warehouse:
+        rows = warehouse.execute(
+            "select organisation_code, metric_code, strftime(period_start, '%Y-%m'), quality_flag "
+            "from marts.fct_metric_value"
+        ).fetchall()
+    return {(code, metric, month): flag for code, metric, month, flag in rows}
+
+
+def test_the_mart_flags_exactly_the_values_worked_by_hand_and_keeps_every_value(flagged):
+    flags = _mart_flags(flagged)
+    assert len(flags) == 6 * len(MEMBERS) + 2 * len(MEMBERS)  # nothing dropped
+    assert {key: flag for key, flag in flags.items() if flag is not None} == EXPECTED
