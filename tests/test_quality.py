@@ -21,15 +21,19 @@ July 2024, every value per 1,000 so a value in % is the numerator / 10:
   ZAG's 40 is outside, ZAF's 31 just inside.
 """
 
+import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pandas as pd
 import pytest
 from conftest import land_register, use_home
 
 from orchestration.cli import main
+from orchestration.template import plan_template, write_template
 
 HEADER = "organisation_code,period,metric_code,numerator,denominator\n"
 MEMBERS = ["ZAA", "ZAB", "ZAC", "ZAD", "ZAE", "ZAF", "ZAG"]
@@ -95,3 +99,71 @@ def test_the_mart_flags_exactly_the_values_worked_by_hand_and_keeps_every_value(
     flags = _mart_flags(flagged)
     assert len(flags) == 6 * len(MEMBERS) + 2 * len(MEMBERS)  # nothing dropped
     assert {key: flag for key, flag in flags.items() if flag is not None} == EXPECTED
+
+
+WARNING = re.compile(
+    r"^  warning: (?P<file>[^,]+), (?:sheet '(?P<sheet>[^']+)', row|line) (?P<line>\d+): "
+    r"(?P<metric>\w+), service line (?P<service_line>\w+), (?P<month>\d{4}-\d\d): (?P<flag>.+)$"
+)
+
+
+def _warnings(output: str) -> list[dict[str, str]]:
+    return [match.groupdict() for line in output.splitlines() if (match := WARNING.match(line))]
+
+
+@pytest.mark.parametrize("month", ["2024-06", "2024-07"])
+def test_validate_warns_of_the_values_the_mart_flags_and_accepts_the_return(flagged, month, capsys):
+    """Every member's return of the month, checked again as if about to be sent: the warnings
+    name the values the mart flagged, with the same words, at their lines (July's rows are
+    CI_DNA_RATE on line 2, CI_VIRTUAL_CONTACTS on line 3), and the return is accepted."""
+    flags = _mart_flags(flagged)
+    lines = {"CI_DNA_RATE": "2", "CI_VIRTUAL_CONTACTS": "3"}
+    for code in MEMBERS:
+        path = return_path(flagged / "landing", code, month)
+        assert main(["validate", str(path)]) == 0
+        output = capsys.readouterr().out
+        warned = _warnings(output)
+        expected = {
+            (metric, m): flag
+            for (organisation, metric, m), flag in flags.items()
+            if organisation == code and m == month and flag is not None
+        }
+        assert {(w["metric"], w["month"]): w["flag"] for w in warned} == expected, output
+        assert all(w["line"] == lines[w["metric"]] and w["sheet"] is None for w in warned)
+        assert all(w["file"] == path.relative_to(flagged / "landing").as_posix() for w in warned)
+        count = len(expected)
+        if count:
+            plural = "s" if count > 1 else ""
+            assert f"ok: 2 rows would be accepted, with {count} value{plural} for review" in output
+        else:
+            assert "for review" not in output
+    assert month == "2024-06" or flags[("ZAG", "CI_DNA_RATE", month)] == f"{OWN}; {PEERS}"
+
+
+def test_validate_locates_a_workbooks_values_for_review_by_sheet_and_row(flagged, tmp_path, capsys):
+    """ZAG's July values in the Excel template instead: the same two warnings, each at the sheet
+    and row where the template holds its metric (found here by reading the workbook)."""
+    made = datetime(2024, 8, 6, 9, 0)
+    path = write_template(plan_template("community_indicators", "2024-07", "ZAG", made), tmp_path)
+    workbook = openpyxl.load_workbook(path)
+    places = {}
+    for sheet in workbook.worksheets[1:]:
+        header = [cell.value for cell in sheet[3]]
+        at = {name: header.index(name) + 1 for name in header}
+        for number in range(4, sheet.max_row + 1):
+            metric = sheet.cell(number, at["Metric code"]).value
+            if metric in JULY:
+                sheet.cell(number, at["Numerator"]).value = JULY[metric]["ZAG"]
+                sheet.cell(number, at["Denominator"]).value = 1000
+                places[metric] = (sheet.title, str(number))
+    workbook.save(path)
+    landing_path = f"community_indicators/2024-07/{path.name}"
+    assert main(["validate", str(path), "--as", landing_path]) == 0
+    output = capsys.readouterr().out
+    warned = {w["metric"]: w for w in _warnings(output)}
+    assert {metric: w["flag"] for metric, w in warned.items()} == {
+        "CI_DNA_RATE": f"{OWN}; {PEERS}",
+        "CI_VIRTUAL_CONTACTS": PEERS,
+    }
+    assert {metric: (w["sheet"], w["line"]) for metric, w in warned.items()} == places
+    assert "ok: 2 rows would be accepted, with 2 values for review" in output
