@@ -32,6 +32,7 @@ import pandas as pd
 import pytest
 from conftest import land_register, use_home
 
+from assets.reports import quality_flags
 from orchestration.cli import main
 from orchestration.template import plan_template, write_template
 
@@ -167,3 +168,46 @@ def test_validate_locates_a_workbooks_values_for_review_by_sheet_and_row(flagged
     }
     assert {metric: (w["sheet"], w["line"]) for metric, w in warned.items()} == places
     assert "ok: 2 rows would be accepted, with 2 values for review" in output
+
+
+def test_the_report_and_extracts_show_the_flags_without_the_historys_median(flagged):
+    """July's publication: each flagged value's `flags` in the CSV and Parquet extracts and the
+    report's "Check this value" note carry the mart's words, the median left out (submitted
+    data: disclosure control); an unflagged value has none."""
+    folder = flagged / "published" / "community_indicators" / "2024-07" / "v1" / "organisations"
+    shown = {
+        ("ZAA", "CI_DNA_RATE"): "far from its own history",
+        ("ZAG", "CI_DNA_RATE"): f"far from its own history; {PEERS}",
+        ("ZAG", "CI_VIRTUAL_CONTACTS"): PEERS,
+    }
+    for code in MEMBERS:
+        csv = pd.read_csv(folder / f"{code}.csv", keep_default_na=False)
+        parquet = pd.read_parquet(folder / f"{code}.parquet")
+        for extract in (csv, parquet):
+            flags = dict(zip(extract["metric_code"], extract["flags"], strict=True))
+            assert flags == {metric: shown.get((code, metric), "") for metric in JULY}, code
+        html = (folder / f"{code}.html").read_text()
+        for (organisation, _), words in shown.items():
+            note = f"Check this value: {words.replace(chr(39), '&#39;')}."
+            assert (note in html) == (organisation == code), (code, note)
+        assert "median 10.00" not in html
+
+
+@pytest.mark.parametrize(
+    ("submitted", "shown"),
+    [
+        (True, f"far from its own history; {PEERS}"),
+        (False, f"far from its own history (median 10.00); {PEERS}"),
+    ],
+)
+def test_a_flag_of_submitted_data_leaves_out_the_historys_median(submitted, shown):
+    rows = pd.DataFrame(
+        {
+            "submitted_late": [False, None],
+            "value": [30.0, 12.0],
+            "plausible_min": [0.0, 0.0],
+            "plausible_max": [40.0, 40.0],
+            "quality_flag": [f"{OWN}; {PEERS}", None],
+        }
+    )
+    assert quality_flags(rows, submitted=submitted).tolist() == [shown, ""]
