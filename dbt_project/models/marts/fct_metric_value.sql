@@ -3,66 +3,66 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ clear_partition_window() }}",
+        pre_hook="{{ clear_partition_window(months_after=12) }}",
     )
 }}
 
 {#- Incremental by window: a refresh passes the months whose lake partitions changed and this
-    model replaces exactly those months (a full build, `peerbench refresh --full`, rebuilds all).
-    quality_flag (macros/suspicious_values.sql) judges the window's submitted values against the
+    model replaces those months and the 12 after them (a full build, `peerbench refresh --full`,
+    rebuilds all). quality_flag (macros/suspicious_values.sql) judges each value against the
     whole history of the returns (submitted_history: the intermediate models in full, not the
-    window), the organisation's own 12 months before and its peers' the same month. A late
-    return changes the history of the 12 months after it, which are not rebuilt: their flags are
-    restated by the next full build. -#}
+    window), the organisation's own 12 months before it and its peers' the same month, so a
+    changed month moves the flags of the 12 months after it. A new month has none after it yet:
+    only a late return or a revision costs more than its month. -#}
 
 with
 
 community as (
 
     select * from {{ ref('int_community_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 mhlda as (
 
     select * from {{ ref('int_mhlda_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 ae as (
 
     select * from {{ ref('int_ae_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 rtt as (
 
     select * from {{ ref('int_rtt_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 mhsds as (
 
     select * from {{ ref('int_mhsds_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 cwt as (
 
     select * from {{ ref('int_cwt_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 operational as (
 
     select * from {{ ref('int_operational_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
