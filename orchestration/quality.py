@@ -85,6 +85,10 @@ def review(
 
 
 def _flagged(connection: duckdb.DuckDBPyConnection, file: LandingFile) -> list[Review]:
+    """The flagged values of `accepted`: its rows shaped as the mart's (a return without service
+    lines is the whole organisation's, 'all'; the value by the catalogue, `metric_value`), judged
+    against the mart's values of the collection with the submitter's months taken from the
+    return instead, each located by its line, or its sheet and row in a workbook."""
     columns = {row[0] for row in connection.execute(f"describe {ACCEPTED}").fetchall()}
     service_line = "rows.service_line" if "service_line" in columns else "'all'"
     sheet = "rows.sheet" if "sheet" in columns else "cast(null as varchar)"
