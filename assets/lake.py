@@ -270,12 +270,14 @@ def check_files(
     now: datetime,
     membership: bool = True,
     read_refused: bool = False,
+    numbered: bool = False,
 ) -> tuple[dict[str, list[Violation]], ValidatedFiles]:
     """Every violation of each file of one partition (file name checks, then its contract), and
     the accepted files' typed rows in the temporary table `accepted`: what ingest judges a file
     by, and `peerbench validate` too. A file its name already refuses is not read, unless
     `read_refused` (validate: every problem at once); `membership=False` leaves out the
-    register check (a return checked where no register is at hand)."""
+    register check (a return checked where no register is at hand); `numbered` keeps each accepted
+    row's line in `accepted` (validate's warnings name it)."""
     named = {f.relative: _file_checks(f, register, now, membership) for f in files}
     skipped = set() if read_refused else {name for name, found in named.items() if found}
     with tempfile.TemporaryDirectory(prefix="peerbench-read-") as scratch:
@@ -286,6 +288,7 @@ def check_files(
             source.contract(period),
             submitters={f.relative: f.submitter or "" for f in files},
             table="accepted",
+            numbered=numbered,
         )
     violations = {
         name: found + unreadable.get(name, []) + validated.violations.get(name, [])

@@ -110,7 +110,7 @@ BENCHMARK_QUERY = """
         p.numerator as previous_numerator, p.denominator as previous_denominator,
         m.numerator_definition, m.denominator_definition, m.guidance, m.plausible_min,
         m.plausible_max,
-        c.submitted_late
+        c.submitted_late, c.quality_flag
     from marts.fct_benchmark as b
     join marts.dim_metric as m using (metric_code)
     left join marts.dim_organisation as o using (organisation_code)

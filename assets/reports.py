@@ -8,6 +8,7 @@ disclosed rows and only lay them out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,8 @@ SPC_WORDS = {
     "common": "common cause",
     "": "too few months",
 }
+# the figure in the mart's quality_flag "far from its own history (median 10.00)"
+HISTORY_FIGURE = re.compile(r" \(median [^)]*\)")
 UNIT_SUFFIX = {
     "percent": "%",
     "rate_per_1000": " per 1,000",
@@ -203,17 +206,27 @@ def peer_series(history: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, d
 def quality_flags(rows: pd.DataFrame, submitted: bool) -> pd.Series:
     """Words for what a reader should know about a value before trusting it: a return submitted
     after the window closed (`submitted` data only: a publisher's release has no deadline); a
-    value outside the catalogue's plausible range."""
+    value outside the catalogue's plausible range; and the mart's data-quality review flag
+    (`quality_flag`: far from the organisation's own history, outside its peers' usual range).
+    Submitted data's flag is shown without the history's median: that figure rests on months
+    whose counts disclosure control judges one by one, and may be small."""
     late = rows["submitted_late"].fillna(False).astype(bool) & submitted
     value = pd.to_numeric(rows["value"], errors="coerce")
     implausible = (value < rows["plausible_min"]) | (value > rows["plausible_max"])
     flags = []
-    for is_late, is_implausible, low, high in zip(
-        late, implausible, rows["plausible_min"], rows["plausible_max"], strict=True
+    for is_late, is_implausible, low, high, review in zip(
+        late,
+        implausible,
+        rows["plausible_min"],
+        rows["plausible_max"],
+        rows["quality_flag"],
+        strict=True,
     ):
         words = ["submitted after the window closed"] if is_late else []
         if is_implausible:
             words.append(f"outside the plausible range {low:g} to {high:g}")
+        if isinstance(review, str) and review:
+            words.append(HISTORY_FIGURE.sub("", review) if submitted else review)
         flags.append("; ".join(words))
     return pd.Series(flags, index=rows.index, dtype=object)
 

@@ -382,6 +382,7 @@ def validate_files(
     *,
     submitters: Mapping[str, str] | None = None,
     table: str = "validated",
+    numbered: bool = False,
 ) -> ValidatedFiles:
     """Validate `files` (message name -> path) together; keep the accepted files' typed rows in
     the temporary table `table`. `submitters` names the organisation each file claims to come
@@ -389,7 +390,9 @@ def validate_files(
 
     Two passes. The first reads every file once, without line numbers (numbering rows costs
     more than reading them), and only asks which files break any rule. The files that do are
-    read again, numbered, and every violation located; their rows are not kept anyway."""
+    read again, numbered, and every violation located; their rows are not kept anyway.
+    `numbered` numbers the first pass too, so the accepted rows keep their lines (`peerbench
+    validate` names the line of a value it warns about)."""
     result = ValidatedFiles(table=table)
     by_header: dict[tuple[str, ...], list[str]] = {}
     for name, path in files.items():
@@ -398,7 +401,7 @@ def validate_files(
         if not found:
             by_header.setdefault(tuple(header), []).append(name)
     submitters = submitters or {}
-    _stage(connection, files, by_header, contract, submitters, result, numbered=False)
+    _stage(connection, files, by_header, contract, submitters, result, numbered=numbered)
     staged = {name for group in by_header.values() for name in group}
     broken = {n for n in staged if result.violations[n]} | _broken_files(connection, contract)
     if broken:

@@ -7,13 +7,17 @@ home's landing folder is taken as it stands; elsewhere, its last folders are mat
 the registry (`community_indicators/2024-06/ZAA_20240703T0900.csv`), or `--as` names the landing
 path it will be sent as. Membership is checked against the register the platform last accepted,
 or `--register`; with neither, the membership check is left out and the report says so.
+
+A return that passes is then judged as the mart will judge its values (`orchestration.quality`):
+values far from the organisation's own history or outside its peers' usual range are listed for
+review, as warnings; they do not refuse it.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +26,7 @@ import pandas as pd
 
 from contracts.organisation_register import read_organisation_register
 from contracts.validation import ContractViolationError, Violation
+from orchestration.quality import Review, review
 from orchestration.registry import LandingFile, recognise
 from orchestration.settings import Settings
 
@@ -30,12 +35,15 @@ EXAMPLE = "community_indicators/2024-06/ZAA_20240703T0900.csv"
 
 @dataclass(frozen=True)
 class Verdict:
-    """What ingest would make of the file: its violations (none: accepted) and rows."""
+    """What ingest would make of the file: its violations (none: accepted) and rows, and the
+    values of an accepted return for data-quality review (with a note when it could not be)."""
 
     file: LandingFile
     violations: list[Violation]
     rows: int
     membership_checked: bool
+    reviews: list[Review] = field(default_factory=list)
+    review_note: str | None = None
 
     @property
     def refused(self) -> bool:
@@ -103,9 +111,12 @@ def validate(
                 now=datetime.now(),
                 membership=register is not None,
                 read_refused=True,
+                numbered=True,
             )
             rows = validated.rows.get(file.relative, 0)
-    return Verdict(file, violations[file.relative], rows, register is not None)
+            found = violations[file.relative]
+            reviews, note = ([], None) if found else review(connection, file, settings.warehouse)
+    return Verdict(file, found, rows, register is not None, reviews, note)
 
 
 def report(verdict: Verdict) -> str:
@@ -117,9 +128,18 @@ def report(verdict: Verdict) -> str:
     if not verdict.membership_checked and file.source.submitters:
         lines.append("note: no organisation register at hand (--register): membership not checked")
     lines += [f"  {violation}" for violation in verdict.violations]
+    if verdict.review_note:
+        lines.append(f"note: {verdict.review_note}")
+    lines += [f"  warning: {found}" for found in verdict.reviews]
     if verdict.refused:
         count = len(verdict.violations)
         lines.append(f"refused: {count} problem{'s' * (count != 1)}; ingest would quarantine it")
+    elif verdict.reviews:
+        count = len(verdict.reviews)
+        lines.append(
+            f"ok: {verdict.rows:,} rows would be accepted, with {count} "
+            f"value{'s' * (count != 1)} for review"
+        )
     else:
         lines.append(f"ok: {verdict.rows:,} rows would be accepted")
     return "\n".join(lines)

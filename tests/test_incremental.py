@@ -154,11 +154,15 @@ def test_the_late_value_reaches_its_month_and_the_next_months_change(runs):
 
 @pytest.mark.parametrize(
     ("table", "rebuilt"),
-    [("fct_metric_value", ["2024-05-01"]), ("fct_benchmark", ["2024-05-01", "2024-06-01"])],
+    [
+        ("fct_metric_value", ["2024-05-01", "2024-06-01", "2024-07-01"]),
+        ("fct_benchmark", ["2024-05-01", "2024-06-01"]),
+    ],
 )
 def test_rows_outside_the_window_are_left_in_place(runs, table, rebuilt):
-    """Each build stamps the rows it writes; the late return's build rewrote only May (and,
-    for the benchmark, June, whose change from May it moved)."""
+    """Each build stamps the rows it writes; the late return's build rewrote only May and, for
+    the values, the 12 months after (here June and July), whose quality flags judge May's value
+    as history, and for the benchmark June, whose change from May it moved."""
     before, after = runs["before"][table], runs["incremental"][table]
     first_build = before["refreshed_at"].unique()
     assert len(first_build) == 1

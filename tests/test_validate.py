@@ -15,7 +15,10 @@ from conftest import land_register
 from assets.indicators import community_indicator_returns
 from assets.reference import organisations
 from orchestration.cli import main
+from orchestration.quality import Review
+from orchestration.registry import recognise
 from orchestration.resources import HomeResource
+from orchestration.validate import Verdict, report
 
 HEADER = "organisation_code,period,metric_code,numerator,denominator\n"
 JUNE = "community_indicators/2024-06"
@@ -140,3 +143,36 @@ def test_without_a_register_membership_is_not_checked_and_the_report_says_so(
     register = land_register(tmp_path, {"ZAA": "community_provider"})
     assert main(["validate", str(path), "--register", str(register)]) == 1
     assert "ZQQ is not a member" in capsys.readouterr().out
+
+
+def test_without_a_warehouse_an_accepted_return_is_not_compared_and_the_report_says_so(
+    ingested, monkeypatch, capsys
+):
+    """The lake holds June, but no mart has been built: a line says the values were not
+    compared with history or peers, and the return is accepted (tests/test_quality.py judges
+    returns against a built mart)."""
+    monkeypatch.setenv("PEERBENCH_HOME", str(ingested))
+    assert not (ingested / "warehouse.duckdb").exists()
+    assert main(["validate", str(ingested / "landing" / JUNE / "ZAA_20240705T0900.csv")]) == 0
+    output = capsys.readouterr().out.splitlines()
+    assert "note: no warehouse yet: values not compared with history or peers" in output
+    assert output[-1] == "ok: 1 rows would be accepted"
+
+
+def test_values_for_review_are_warnings_and_leave_the_return_accepted():
+    """A verdict with two values for review, laid out: a warning each, then accepted."""
+    file = recognise("community_indicators/2024-07/ZAG_20240805T0900.csv")
+    own, peers = "far from its own history (median 10.00)", "outside the peers' usual range"
+    reviews = [
+        Review(file.relative, 2, None, "CI_DNA_RATE", "all", "2024-07", own),
+        Review(file.relative, 4, "Productivity", "CI_LEAVERS", "all", "2024-07", peers),
+    ]
+    verdict = Verdict(file, [], 2, True, reviews)
+    assert not verdict.refused
+    assert report(verdict).splitlines()[1:] == [
+        "  warning: community_indicators/2024-07/ZAG_20240805T0900.csv, line 2: CI_DNA_RATE, "
+        "service line all, 2024-07: far from its own history (median 10.00)",
+        "  warning: community_indicators/2024-07/ZAG_20240805T0900.csv, sheet 'Productivity', "
+        "row 4: CI_LEAVERS, service line all, 2024-07: outside the peers' usual range",
+        "ok: 2 rows would be accepted, with 2 values for review",
+    ]

@@ -3,61 +3,74 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ clear_partition_window() }}",
+        pre_hook="{{ clear_partition_window(months_after=12) }}",
     )
 }}
 
 {#- Incremental by window: a refresh passes the months whose lake partitions changed and this
-    model replaces exactly those months (a full build, `peerbench refresh --full`, rebuilds all). -#}
+    model replaces those months and the 12 after them (a full build, `peerbench refresh --full`,
+    rebuilds all). quality_flag (macros/suspicious_values.sql) judges each value against the
+    whole history of the returns (submitted_history: the intermediate models in full, not the
+    window), the organisation's own 12 months before it and its peers' the same month, so a
+    changed month moves the flags of the 12 months after it. A new month has none after it yet:
+    only a late return or a revision costs more than its month. -#}
 
 with
 
 community as (
 
     select * from {{ ref('int_community_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 mhlda as (
 
     select * from {{ ref('int_mhlda_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 ae as (
 
     select * from {{ ref('int_ae_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 rtt as (
 
     select * from {{ ref('int_rtt_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 mhsds as (
 
     select * from {{ ref('int_mhsds_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 cwt as (
 
     select * from {{ ref('int_cwt_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
 
 ),
 
 operational as (
 
     select * from {{ ref('int_operational_metric_values') }}
-    where {{ incremental_window() }}
+    where {{ incremental_window(months_after=12) }}
+
+),
+
+submitted_history as (
+
+    select * from {{ ref('int_community_metric_values') }}
+    union all
+    select * from {{ ref('int_mhlda_metric_values') }}
 
 ),
 
@@ -105,13 +118,7 @@ valued as (
         unioned.period_start,
         cast(unioned.numerator as double) as numerator,
         cast(unioned.denominator as double) as denominator,
-        cast(
-            case
-                when metrics.aggregation = 'ratio'
-                    then unioned.numerator / nullif(unioned.denominator, 0) * metrics.multiplier
-                else unioned.numerator
-            end as double
-        ) as value,
+        {{ metric_value('unioned', 'metrics') }} as value,
         unioned.source_file,
         unioned.source_sha256,
         cast(unioned.submitted_at as timestamp) as submitted_at,
@@ -125,6 +132,26 @@ valued as (
         on unioned.collection = windows.collection
         and unioned.period_start = windows.period_start
 
+),
+
+history as (
+
+    select
+        submitted_history.organisation_code,
+        submitted_history.metric_code,
+        submitted_history.service_line,
+        submitted_history.period_start,
+        {{ metric_value('submitted_history', 'metrics') }} as value
+
+    from submitted_history
+    inner join metrics on submitted_history.metric_code = metrics.metric_code
+
+),
+
+flagged as (
+
+    {{ suspicious_values('valued', 'history') }}
+
 )
 
-select * from valued
+select * from flagged

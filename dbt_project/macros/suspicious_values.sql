@@ -1,0 +1,114 @@
+{#- Suspicious but valid values, flagged for data-quality review (never dropped): a value that
+    passed every rule of the return contract (plausible range included) but is far from the
+    organisation's own history or outside its peers' usual range. Declared once, here, and used
+    by fct_metric_value and by `peerbench validate` (orchestration/validate.py), which renders
+    this very file with Python's jinja2: so these macros are plain Jinja (no ref, source, var,
+    adapter or dbt.*) over DuckDB SQL.
+
+    `judged` and `history` name relations (tables or CTEs) with the columns collection,
+    organisation_code, metric_code, service_line, period_start and value (`history` needs no
+    collection). The result is every row of `judged`, its columns as they are, plus
+    `quality_flag`: the reasons joined with '; ', or null when there are none. Only the values of
+    the collections `suspicious_value_collections()` names are judged (submitted returns; NHS
+    England's published data is not ours to query), and a null value never is.
+
+    - Own history: the organisation's values for the same metric and service line in the 12
+      months before the value's month (not the month itself), when there are at least 6. With M
+      their median and MAD their median absolute deviation from M, the value is "far from its
+      own history (median M)" when |value - M| > 4 x max(1.4826 x MAD, 10% of |M|, 1e-9): about
+      4 standard deviations for normal data, never less than 40% of the median (a steady series
+      has a MAD of zero, and a small wobble must not flag).
+    - Peers: the other organisations' values for the same metric, service line and month, when
+      there are at least 5. With Q1 and Q3 their lower and upper quartiles (linear interpolation,
+      as fct_benchmark's) and IQR = max(Q3 - Q1, 10% of |their median|, 1e-9), the value is
+      "outside the peers' usual range" when it is below Q1 - 3 x IQR or above Q3 + 3 x IQR
+      (Tukey's far-out fences; the floor keeps identical peers from flagging every difference).
+    A value a flag judges is exactly on its fence is not flagged. -#}
+{% macro suspicious_values(judged, history) -%}
+{%- set history_min, history_deviations, mad_to_sd = 6, 4, 1.4826 -%}
+{%- set peers_min, peer_iqrs, floor_share = 5, 3, 0.1 -%}
+select
+    judged.*,
+    nullif(concat_ws('; ',
+        case
+            when own.history_n >= {{ history_min }}
+                and abs(judged.value - own.history_median) > {{ history_deviations }}
+                    * greatest({{ mad_to_sd }} * own.history_mad,
+                        {{ floor_share }} * abs(own.history_median), 1e-9)
+                then 'far from its own history (median ' || printf('%.2f', own.history_median) || ')'
+        end,
+        case
+            when peers.peer_n >= {{ peers_min }}
+                and (
+                    judged.value < peers.peer_q1 - {{ peer_iqrs }}
+                        * greatest(peers.peer_q3 - peers.peer_q1,
+                            {{ floor_share }} * abs(peers.peer_median), 1e-9)
+                    or judged.value > peers.peer_q3 + {{ peer_iqrs }}
+                        * greatest(peers.peer_q3 - peers.peer_q1,
+                            {{ floor_share }} * abs(peers.peer_median), 1e-9)
+                )
+                then 'outside the peers'' usual range'
+        end
+    ), '') as quality_flag
+
+from {{ judged }} as judged
+left join (
+    select
+        keys.organisation_code,
+        keys.metric_code,
+        keys.service_line,
+        keys.period_start,
+        count(*) as history_n,
+        median(past.value) as history_median,
+        mad(past.value) as history_mad
+    from (
+        select distinct organisation_code, metric_code, service_line, period_start
+        from {{ judged }}
+        where collection in ({{ suspicious_value_collections() }}) and value is not null
+    ) as keys
+    inner join {{ history }} as past
+        on past.organisation_code = keys.organisation_code
+        and past.metric_code = keys.metric_code
+        and past.service_line = keys.service_line
+        and past.period_start >= keys.period_start - interval 12 month
+        and past.period_start < keys.period_start
+        and past.value is not null
+    group by all
+) as own
+    on own.organisation_code = judged.organisation_code
+    and own.metric_code = judged.metric_code
+    and own.service_line = judged.service_line
+    and own.period_start = judged.period_start
+left join (
+    select
+        keys.organisation_code,
+        keys.metric_code,
+        keys.service_line,
+        keys.period_start,
+        count(*) as peer_n,
+        quantile_cont(others.value, 0.25) as peer_q1,
+        median(others.value) as peer_median,
+        quantile_cont(others.value, 0.75) as peer_q3
+    from (
+        select distinct organisation_code, metric_code, service_line, period_start
+        from {{ judged }}
+        where collection in ({{ suspicious_value_collections() }}) and value is not null
+    ) as keys
+    inner join {{ history }} as others
+        on others.organisation_code <> keys.organisation_code
+        and others.metric_code = keys.metric_code
+        and others.service_line = keys.service_line
+        and others.period_start = keys.period_start
+        and others.value is not null
+    group by all
+) as peers
+    on peers.organisation_code = judged.organisation_code
+    and peers.metric_code = judged.metric_code
+    and peers.service_line = judged.service_line
+    and peers.period_start = judged.period_start
+{%- endmacro %}
+
+{#- The collections whose values suspicious_values judges, as a SQL list: the submitted returns. -#}
+{% macro suspicious_value_collections() -%}
+    'community_indicators', 'mhlda'
+{%- endmacro %}
