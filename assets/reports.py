@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -33,6 +34,7 @@ from analysis.statistics import (
 )
 from assets.charts import funnel_chart, strip_chart, trend_chart
 from assets.sample_trend import SAMPLE_PEER_GROUP, TrendPlan
+from contracts.metric_catalogue import metric_catalogue
 
 SERIES_KEYS = ["metric_code", "service_line", "organisation_code"]  # one organisation's series
 SPC_MONTHS = 24  # the longest series an SPC chart is drawn from
@@ -299,11 +301,21 @@ def _label(row: dict) -> str:
     return f"{row['metric_name']}{line}"
 
 
-def _order(row: dict) -> tuple[bool, str, str, str]:
-    """Where a metric's section stands: the organisation-wide values first, by domain, then
-    each service line's (a treatment function, an MHLDA service line) together."""
+@cache
+def _domain_rank() -> dict[str, int]:
+    """Domains in the catalogue's order (access, patient safety, quality, ... finance), the
+    order a reader meets them in."""
+    domains = metric_catalogue()["domain"].drop_duplicates()
+    return {domain: rank for rank, domain in enumerate(domains)}
+
+
+def _order(row: dict) -> tuple[bool, str, int, str]:
+    """Where a metric's section stands: the organisation-wide values first, by domain in the
+    catalogue's order, then each service line's (a treatment function, an MHLDA service line)
+    together."""
     whole = row["service_line"] == "all"
-    return (not whole, "" if whole else row["service_line"], row["domain"], row["metric_code"])
+    domain = _domain_rank().get(row["domain"], len(_domain_rank()))
+    return (not whole, "" if whole else row["service_line"], domain, row["metric_code"])
 
 
 Series = dict[tuple[str, str, str], dict[str, dict]]  # (metric, line, organisation) -> month -> row
