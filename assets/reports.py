@@ -333,10 +333,16 @@ class PackJob:
     title: str
 
 
+SERIES_COLUMNS = ["metric_code", "service_line", "organisation_code", "period", "value",
+                  "spc_signal"]  # fmt: skip
+
+
 def series_index(trends: pd.DataFrame) -> Series:
-    """Each organisation's monthly rows, looked up by metric, service line and organisation."""
+    """Each organisation's monthly value and SPC reading, looked up by metric, service line and
+    organisation (only the columns a trend draws: a sample trend spans years of every
+    organisation's months)."""
     index: Series = {}
-    for row in trends.to_dict("records"):
+    for row in trends[SERIES_COLUMNS].to_dict("records"):
         key = (row["metric_code"], row["service_line"], row["organisation_code"])
         index.setdefault(key, {})[row["period"]] = row
     return index
