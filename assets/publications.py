@@ -358,12 +358,17 @@ def publish_window(
 
 
 def add_packs(
-    warehouse: duckdb.DuckDBPyConnection, published: Path, window_: Window, key: bytes
+    warehouse: duckdb.DuckDBPyConnection,
+    published: Path,
+    window_: Window,
+    key: bytes,
+    organisations: frozenset[str] | None = None,
 ) -> Path:
     """Packs for the latest version of a window published without them (history; see
-    `packs_due`): the version's pages are rendered again from the same inputs, with the same
-    peer codes, and only the pack files are added beside them, listed in its manifest. Refused
-    when the window is unpublished, or stale (its inputs changed: publish v<N+1> first)."""
+    `packs_due`), for every organisation or those named: the version's pages are rendered again
+    from the same inputs, with the same peer codes, and only the pack files are added beside
+    them, listed in its manifest. Refused when the window is unpublished, or stale (its inputs
+    changed: publish v<N+1> first), or when a named organisation has no report in it."""
     data = read_window(warehouse, window_)
     folder = window_folder(published, window_)
     name = f"{window_.collection} {window_.period_label}"
@@ -379,13 +384,19 @@ def add_packs(
                 f"{name} {latest.name} is stale (its inputs changed since it was published): "
                 f"run `peerbench publish` for v{len(versions) + 1} first"
             )
-        if any(file.endswith(".pdf") for file in manifest["files"]):
+        reports = {f[len("organisations/") : -len(".html")] for f in manifest["files"]
+                   if f.startswith("organisations/") and f.endswith(".html")}  # fmt: skip
+        if organisations and not organisations <= reports:
+            missing = ", ".join(sorted(organisations - reports))
+            raise ValueError(f"{name} {latest.name} has no report for {missing}")
+        wanted = organisations or frozenset(reports)
+        if all(f"organisations/{code}.pdf" in manifest["files"] for code in wanted):
             return latest
         staging = Path(tempfile.mkdtemp(dir=folder, prefix=f".{latest.name}-packs-"))
         try:
             publication = f"{window_.collection}/{window_.period_label}/{latest.name}"
             files = _write_outputs(
-                staging, data, window_, key, publication, manifest["version"], packs=True
+                staging, data, window_, key, publication, manifest["version"], packs=wanted
             )
             added = sorted(set(files) - set(manifest["files"]))
             for file in added:
@@ -408,10 +419,11 @@ def _write_outputs(
     key: bytes,
     publication: str,
     version_: int,
-    packs: bool,
+    packs: bool | frozenset[str],
 ) -> list[str]:
     """Every file of a version: statistics on the unrounded counts first, then disclosure
-    control (submitted data), then the pages, extracts and (with `packs`) board packs."""
+    control (submitted data), then the pages, extracts and board packs (every organisation's
+    with `packs` True, or those it names)."""
     collection = COLLECTIONS[window_.collection]
     last = data.months[-1]
     history = with_signals(data.history, months_before(last, SPC_MONTHS))
@@ -485,7 +497,7 @@ def _write_outputs(
         own.to_csv(folder / f"{name}.csv", index=False)
         typed.loc[own.index].to_parquet(folder / f"{name}.parquet", index=False)
         files += [f"{name}.{suffix}" for suffix in ("html", "csv", "parquet")]
-        if packs:
+        if packs is True or (packs and code in packs):
             pack_jobs.append(PackJob(folder, name, own, sections, title))
     if pack_jobs:
         from assets.packs import write_packs  # WeasyPrint and python-pptx: only when needed

@@ -23,8 +23,13 @@ def collected_by(collection: str) -> tuple[str, ...]:
     return (WHOLE, *lines.loc[lines["collection"] == collection, "service_line"])
 
 
+@cache
+def _names() -> dict[str, str]:
+    lines = service_lines()
+    return dict(zip(lines["service_line"], lines["service_line_name"], strict=True))
+
+
 def service_line_name(code: str) -> str:
     """A service line's name ('adult_ld' -> 'Adult learning disability'); a code not in the
     list as it stands."""
-    names = service_lines().set_index("service_line")["service_line_name"]
-    return str(names.get(code, code))
+    return _names().get(code, code)

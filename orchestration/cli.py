@@ -206,7 +206,8 @@ def pack(args: argparse.Namespace) -> int:
         return 2
     with duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
         try:
-            folder = add_packs(warehouse, settings.published, window_, pseudonym_key())
+            named = frozenset(args.organisation) if args.organisation else None
+            folder = add_packs(warehouse, settings.published, window_, pseudonym_key(), named)
         except ValueError as error:
             print(f"error: {error}")
             return 1
@@ -369,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("pack", pack, "add packs (PDF, deck, workbook, charts) to a published window")
     sub.add_argument("collection", type=collection_argument)
     sub.add_argument("period", help="the window's period: YYYY-MM, or YYYY-YY-Qn for MHLDA")
+    sub.add_argument(
+        "--organisation",
+        action="append",
+        metavar="CODE",
+        help="only this organisation's pack (repeat for more); default: every organisation's",
+    )
     sub = command("fetch", fetch, "download a national source's published files into landing/")
     sub.add_argument("source", type=published_source_argument)
     sub.add_argument(

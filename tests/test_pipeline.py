@@ -1108,7 +1108,7 @@ def test_a_report_groups_its_metrics_by_domain(built):
     by_domain = community.assign(rank=rank).sort_values(["rank", "metric_code"])["metric_name"]
     assert names == by_domain.tolist()
     summary = report[report.index('<table class="summary">') : report.index("</table>")]
-    groups = re.findall(r'<tr class="group"><th colspan="8">([^<]+)</th>', summary)
+    groups = re.findall(r'<tr class="group domain"><th colspan="8">([^<]+)</th>', summary)
     assert groups == headings  # the summary's rows fall under the same domain headings
 
 
@@ -1122,10 +1122,15 @@ def packed(built) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PEERBENCH_HOME", str(built["home"]))
         patch.setenv("PEERBENCH_PSEUDONYM_KEY", "the key of a later session, not the publisher")
-        assert main(["pack", "community_indicators", "2024-05"]) == 0
+        named = ["--organisation", "ZAY", "--organisation", "ZBJ", "--organisation", "ZDM"]
+        assert main(["pack", "community_indicators", "2024-05", *named]) == 0
         assert main(["pack", "community_indicators", "2024-07"]) == 1  # not published
+        unknown = ["--organisation", "ZZQ"]
+        assert main(["pack", "community_indicators", "2024-05", *unknown]) == 1  # no report
     after = {p.name: p.read_bytes() for p in (folder / "organisations").glob("*.html")}
     assert after == before  # the pages stay as published
+    packs = sorted(p.stem for p in (folder / "organisations").glob("*.pdf"))
+    assert packs == ["ZAY", "ZBJ", "ZDM"]  # only the organisations named
     return folder
 
 
@@ -1215,10 +1220,9 @@ def test_a_pack_is_an_a4_pdf_a_deck_a_workbook_and_every_chart(packed):
         assert page.get_size() == pytest.approx((595.28, 841.89), abs=0.01)  # A4 in points
     pages = [page.get_textpage().get_text_range().replace("\r\n", " ") for page in pdf]
     assert "Summary" in pages[0] and "Referrals received per 10000 population" in pages[0]
-    summary = " ".join(pages[: next(i for i, text in enumerate(pages) if "Access" in text) + 1])
     pdf.close()
-    for metric in ("CI_DNA_RATE", "CI_WAIT_18WK"):  # the summary shows the published figures
-        assert extract.loc[metric, "value"] in summary
+    for metric in ("CI_DNA_RATE", "CI_WAIT_18WK"):  # the PDF shows the published figures
+        assert extract.loc[metric, "value"] in " ".join(pages)
     manifest = json.loads((packed / "manifest.json").read_text())
     assert "organisations/ZAY.pdf" in manifest["files"] and manifest["packs_added_at"]
     deck = Presentation(str(organisations / "ZAY.pptx"))
