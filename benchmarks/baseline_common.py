@@ -104,8 +104,19 @@ AE_METRICS = {
         ["att_t1", "booked_t1"],
         True,
     ),
+    "AE_4HR_TYPE2": (
+        (["att_t2", "booked_t2"], ["over_t2", "over_booked_t2"]),
+        ["att_t2", "booked_t2"],
+        False,
+    ),
+    "AE_4HR_DTA": ((["dta_4_12", "dta_12"], []), ["adm_t1", "adm_t2", "adm_other"], False),
     "AE_12HR_DTA": ((["dta_12"], []), ["adm_t1", "adm_t2", "adm_other"], False),
     "AE_ADMISSION_CONVERSION": ((["adm_t1"], []), ["att_t1", "booked_t1"], True),
+    "AE_ADMISSIONS_VIA_AE": (
+        (["adm_t1", "adm_t2", "adm_other"], []),
+        ["adm_t1", "adm_t2", "adm_other", "adm_elsewhere"],
+        False,
+    ),
 }
 
 
