@@ -117,6 +117,12 @@ AE_METRICS = {
         ["adm_t1", "adm_t2", "adm_other", "adm_elsewhere"],
         False,
     ),
+    # a count (the catalogue's aggregation 'sum'): no denominator, the value is the numerator
+    "AE_EMERGENCY_ADMISSIONS": (
+        (["adm_t1", "adm_t2", "adm_other", "adm_elsewhere"], []),
+        [],
+        False,
+    ),
 }
 
 

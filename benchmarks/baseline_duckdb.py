@@ -464,7 +464,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
     ae_metrics = " union all ".join(
         f"select '{metric}' as metric_code, organisation_code, period, "
         f"{' + '.join(plus)}{''.join(f' - {c}' for c in minus)} as numerator, "
-        f"{' + '.join(denominator)} as denominator "
+        f"{' + '.join(denominator) or 'null'} as denominator "
         f"from nhse_ae_attendances {'where att_t1 > 0' if type1 else ''}"
         for metric, ((plus, minus), denominator, type1) in AE_METRICS.items()
     )
@@ -487,7 +487,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
             from mhlda_indicator_returns
             union all
             select 'nhse_ae', metric_code, organisation_code, 'all', period, numerator, denominator
-            from ({ae_metrics}) where denominator > 0
+            from ({ae_metrics}) where coalesce(denominator, numerator) > 0
             union all
             select 'operational',
                    unnest(['OP_DNA_RATE', 'OP_HOME_VISIT_SHARE', 'OP_CONTACTS_PER_SHIFT_DAY']),
@@ -497,7 +497,8 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
             from provider
         )
         select u.*, cast(u.period || '-01' as date) as period_start,
-               u.numerator / nullif(u.denominator, 0) * c.multiplier as value,
+               case when c.aggregation = 'sum' then u.numerator
+                    else u.numerator / nullif(u.denominator, 0) * c.multiplier end as value,
                c.polarity,
                case when c.polarity = 'lower_is_better' then -1 else 1 end as direction
         from unioned as u join catalogue as c using (metric_code)
@@ -529,8 +530,9 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
             ),
             national as (
                 select metric_code, service_line, period_start,
-                       sum(numerator) / nullif(sum(denominator), 0)
-                           * any_value(c.multiplier) as national_value
+                       case when any_value(c.aggregation) = 'sum' then sum(numerator)
+                            else sum(numerator) / nullif(sum(denominator), 0)
+                                * any_value(c.multiplier) end as national_value
                 from valued join catalogue as c using (metric_code) group by all
             ),
             statistics as (

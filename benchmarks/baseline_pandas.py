@@ -227,14 +227,16 @@ def ingest_ae(job: Job, q: Quarantine) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "organisation_code": rows["organisation_code"],
                     "period": rows["period"],
                     "numerator": rows[plus].sum(axis=1) - rows[minus].sum(axis=1),
-                    "denominator": rows[denominator].sum(axis=1),
+                    # a count has no denominator
+                    "denominator": rows[denominator].sum(axis=1) if denominator else float("nan"),
                 }
             )
         )
     values = pd.concat(metrics, ignore_index=True)
     providers = kept.sort_values("period").groupby("organisation_code")
     national = providers.agg(att_t1=("att_t1", "max"), parent_org=("parent_org", "last"))
-    ae_values = values[values["denominator"] > 0].assign(collection="nhse_ae", service_line="all")
+    has_value = values["denominator"].fillna(values["numerator"]) > 0
+    ae_values = values[has_value].assign(collection="nhse_ae", service_line="all")
     return ae_values, national.reset_index()
 
 
@@ -452,7 +454,14 @@ def benchmark(values: pd.DataFrame, catalogue: pd.DataFrame, known: pd.DataFrame
     multiplier = sums.index.get_level_values("metric_code").map(
         catalogue.set_index("metric_code")["multiplier"].astype(float)
     )
-    national = (sums["numerator"] / sums["denominator"] * multiplier).rename("national_value")
+    counts = sums.index.get_level_values("metric_code").map(
+        catalogue.set_index("metric_code")["aggregation"] == "sum"
+    )
+    national = (
+        (sums["numerator"] / sums["denominator"] * multiplier)
+        .where(~counts.to_numpy(dtype=bool), sums["numerator"])
+        .rename("national_value")
+    )
     ranked = peers.merge(statistics.reset_index(), on=keys).merge(national.reset_index(), on=months)
     lower_is_better = catalogue.set_index("metric_code")["polarity"] == "lower_is_better"
     direction = ranked["metric_code"].map(lower_is_better.map({True: -1, False: 1})).astype(float)
@@ -497,14 +506,17 @@ def main() -> None:
     columns = ["collection", "metric_code", "organisation_code", "service_line", "period",
                "numerator", "denominator"]  # fmt: skip
     metric_value = pd.concat([v[columns] for v in values], ignore_index=True).merge(
-        catalogue[["metric_code", "multiplier"]], on="metric_code"
+        catalogue[["metric_code", "multiplier", "aggregation"]], on="metric_code"
+    )
+    ratio = (
+        metric_value["numerator"]
+        / metric_value["denominator"].where(metric_value["denominator"] != 0)
+        * metric_value["multiplier"]
     )
     metric_value = metric_value.assign(
         period_start=pd.to_datetime(metric_value["period"] + "-01"),
-        value=metric_value["numerator"]
-        / metric_value["denominator"].where(metric_value["denominator"] != 0)
-        * metric_value["multiplier"],
-    ).drop(columns="multiplier")
+        value=ratio.where(metric_value["aggregation"] != "sum", metric_value["numerator"]),
+    ).drop(columns=["multiplier", "aggregation"])
     metric_value.to_parquet(job.out / "mart" / "fct_metric_value.parquet", index=False)
     benchmark(metric_value, catalogue, organisations(register, national)).to_parquet(
         job.out / "mart" / "fct_benchmark.parquet", index=False
