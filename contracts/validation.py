@@ -38,6 +38,17 @@ def mask_identifiers(text: str) -> str:
     return NHS_NUMBER_SHAPE.sub(MASKED, text)
 
 
+def location(file: str, sheet: str | None, line: int | None) -> list[str]:
+    """Where something is in a landing file: the file, then a workbook's sheet and row, or a
+    CSV's line."""
+    where = [file]
+    if sheet is not None:
+        where.append(f"sheet {sheet!r}")
+    if line is not None:
+        where.append(f"{'line' if sheet is None else 'row'} {line}")
+    return where
+
+
 @dataclass(frozen=True)
 class Violation:
     """One broken rule. `line` is the file's own line number (its header, if it has one, is 1);
@@ -52,11 +63,7 @@ class Violation:
     sheet: str | None = None
 
     def __str__(self) -> str:
-        where = [self.file]
-        if self.sheet is not None:
-            where.append(f"sheet {self.sheet!r}")
-        if self.line is not None:
-            where.append(f"{'line' if self.sheet is None else 'row'} {self.line}")
+        where = location(self.file, self.sheet, self.line)
         if self.column is not None:
             where.append(f"column {self.column!r}")
         got = "" if self.value is None else f" (value {self.value!r})"

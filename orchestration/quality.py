@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from contracts.validation import LINE_COLUMN, mask_identifiers
+from contracts.validation import LINE_COLUMN, location, mask_identifiers
 from orchestration.registry import LandingFile
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -39,11 +39,7 @@ class Review:
     flag: str
 
     def __str__(self) -> str:
-        where = [self.file]
-        if self.sheet is not None:
-            where.append(f"sheet {self.sheet!r}")
-        if self.line is not None:
-            where.append(f"{'line' if self.sheet is None else 'row'} {self.line}")
+        where = location(self.file, self.sheet, self.line)
         what = f"{self.metric_code}, service line {self.service_line}, {self.period}"
         return mask_identifiers(f"{', '.join(where)}: {what}: {self.flag}")
 
