@@ -28,6 +28,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from contracts.operational_extracts import with_teams
 from contracts.validation import (
     FILE_COLUMN,
     ContractViolationError,
@@ -155,6 +156,8 @@ def _is_member(register: pd.DataFrame, file: LandingFile, source: Source) -> boo
     if rows.empty or rows.iloc[0]["organisation_type"] not in source.submitters:
         return False
     row = rows.iloc[0]
+    if source.cadence == "static":  # a register of its own (its teams): a member of the type
+        return True
     months = source.months_of_period(file.period)
     first, last = months[0], months[-1]
     starts, ends = row.get("member_from"), row.get("member_to")
@@ -164,6 +167,12 @@ def _is_member(register: pd.DataFrame, file: LandingFile, source: Source) -> boo
 def read_register(lake: Path) -> pd.DataFrame | None:
     path = lake / "organisations" / PARTITION_FILE
     return pd.read_parquet(path) if path.exists() else None
+
+
+def read_static(lake: Path, dataset: str) -> pd.DataFrame:
+    """An unpartitioned lake dataset as it stands (none yet: no rows)."""
+    path = partition_dir(lake, dataset, STATIC_PERIOD) / PARTITION_FILE
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
 
 
 def _statuses(
@@ -223,7 +232,7 @@ def ingest_partition(
     """Validate one partition's landing files together and write what passes to the lake."""
     outcome = PartitionOutcome(source.name, period)
     outcome.violations, validated = check_files(
-        connection, source, period, files, landing=landing, register=register, now=now
+        connection, source, period, files, landing=landing, lake=lake, register=register, now=now
     )
     accepted_files = [f for f in files if not outcome.violations[f.relative]]
     outcome.statuses = {f.relative: "quarantined" for f in files if outcome.violations[f.relative]}
@@ -243,9 +252,9 @@ def ingest_partition(
     )
     outcome.rows = connection.execute("select count(*) from accepted").fetchall()[0][0]
     if outcome.rows:
-        copy_to_parquet(
-            connection, lake_select(source, period), partition_dir(lake, source.name, period)
-        )
+        folder = partition_dir(lake, source.name, period)
+        query = _keeping_refused_submitters(lake_select(source, period), folder, outcome, files)
+        copy_to_parquet(connection, query, folder)
     else:
         outcome.kept_previous = partition_dir(lake, source.name, period).exists()
     _write_quarantine_reports(quarantine, source.name, period, outcome.quarantined)
@@ -259,6 +268,25 @@ def ingest_partition(
     return outcome
 
 
+def _keeping_refused_submitters(
+    query: str, folder: Path, outcome: PartitionOutcome, files: Sequence[LandingFile]
+) -> str:
+    """The partition's new rows, and the rows it held of each submitter whose every file is now
+    refused: a file replaced in place by a broken one (a provider's extract, its team register)
+    never takes the submitter's accepted data away."""
+    previous = folder / PARTITION_FILE
+    refused = {f.submitter for f in files if outcome.statuses[f.relative] == "quarantined"}
+    counted = {f.submitter for f in files if outcome.statuses[f.relative] != "quarantined"}
+    kept = sorted(s for s in refused - counted if s)
+    if not kept or not previous.exists():
+        return query
+    codes = ", ".join(f"'{code}'" for code in kept)  # submitter codes: [A-Z0-9]{3,5}
+    return (
+        f"{query} union all by name select * from read_parquet('{previous}') "
+        f"where organisation_code in ({codes})"
+    )
+
+
 def check_files(
     connection: duckdb.DuckDBPyConnection,
     source: Source,
@@ -266,6 +294,7 @@ def check_files(
     files: Sequence[LandingFile],
     *,
     landing: Path,
+    lake: Path,
     register: pd.DataFrame | None,
     now: datetime,
     membership: bool = True,
@@ -280,12 +309,15 @@ def check_files(
     row's line in `accepted` (validate's warnings name it)."""
     named = {f.relative: _file_checks(f, register, now, membership) for f in files}
     skipped = set() if read_refused else {name for name, found in named.items() if found}
+    contract = source.contract(period)
+    if source.checked_against:
+        contract = with_teams(contract, read_static(lake, source.checked_against))
     with tempfile.TemporaryDirectory(prefix="peerbench-read-") as scratch:
         readable, unreadable = _readable(source, files, skipped, landing, Path(scratch))
         validated = validate_files(
             connection,
             readable,
-            source.contract(period),
+            contract,
             submitters={f.relative: f.submitter or "" for f in files},
             table="accepted",
             numbered=numbered,

@@ -13,7 +13,7 @@ import hmac
 
 import pandas as pd
 
-DOMAINS = frozenset({"nhs_number", "patient", "staff", "peer"})
+DOMAINS = frozenset({"nhs_number", "patient", "staff", "referral", "peer"})
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits, far beyond any collision among NHS numbers
 
 

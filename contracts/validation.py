@@ -24,6 +24,8 @@ import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
+from contracts.layouts import Layout
+
 HEADER_LINE = 1
 WITHHELD = "<withheld: identifier>"
 MASKED = "<masked: NHS number shape>"
@@ -135,6 +137,12 @@ class Contract:
     # in the landing file, reported in its violations instead of the CSV's own line
     located_by: tuple[str, str] | None = None
     limits: Limits = Limits(max_bytes=50 << 20, max_rows=1_000_000)
+    # the same format as systems export it (`contracts/layouts/`): a file whose header is not the
+    # canonical one is read in the first layout whose columns it has, and its violations are
+    # worded in the export's terms; `kinds` says which columns are dates, times, date-times or
+    # minutes, so a layout can rewrite them
+    layouts: tuple[Layout, ...] = ()
+    kinds: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -157,6 +165,7 @@ class ValidatedFiles:
     table: str  # temporary table: the contract's columns plus `_file` and `_line`
     violations: dict[str, list[Violation]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    layouts: dict[str, str] = field(default_factory=dict)  # file -> the system layout it is in
     # file -> column -> (the rows' sum, the publisher's total row); only for files with one
     reconciliation: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
@@ -318,7 +327,9 @@ def _header(first_line: str, lower: bool) -> list[str]:
 def _read_header(path: Path, name: str, contract: Contract) -> tuple[list[str], list[Violation]]:
     """The file's normalised column names, or the file-level violations that stop it being read:
     too big, empty, not UTF-8 in its header, missing, unknown or repeated columns. A headerless
-    file's columns are the contract's; its first line, as wide as any, must have as many fields."""
+    file's columns are the contract's; its first line, as wide as any, must have as many fields.
+    A header in one of the contract's system layouts is read in that layout (its other columns
+    ignored); a header in none is told the columns it lacks of the layout it comes closest to."""
     size = path.stat().st_size
     if size > contract.limits.max_bytes:
         rule = f"file is {size:,} bytes, over the {contract.limits.max_bytes:,}-byte limit"
@@ -334,11 +345,20 @@ def _read_header(path: Path, name: str, contract: Contract) -> tuple[list[str], 
     header = _header(text, contract.lower_case_header)
     if contract.headerless:
         return _headerless(name, header, contract.headerless)
+    repeated = sorted({column for column in header if column and header.count(column) > 1})
+    twice = [Violation(name, HEADER_LINE, c, "column appears twice") for c in repeated]
     expected = [c for c, column in contract.schema.columns.items() if column.required]
+    missing = [column for column in expected if column not in header]
+    if layout_for(header, contract) is not None:
+        return header, twice
+    if contract.layouts and missing:
+        closest = min(contract.layouts, key=lambda layout: len(layout.missing(header)))
+        if len(closest.missing(header)) < len(missing):
+            rule = f"expected column of the {closest.label} layout is missing"
+            lacking = [Violation(name, HEADER_LINE, c, rule) for c in closest.missing(header)]
+            return header, lacking + twice
     violations = [
-        Violation(name, HEADER_LINE, column, "expected column is missing")
-        for column in expected
-        if column not in header
+        Violation(name, HEADER_LINE, column, "expected column is missing") for column in missing
     ]
     if contract.schema.strict is True:
         violations += [
@@ -346,9 +366,15 @@ def _read_header(path: Path, name: str, contract: Contract) -> tuple[list[str], 
             for column in header
             if column not in contract.schema.columns
         ]
-    repeated = sorted({column for column in header if column and header.count(column) > 1})
-    violations += [Violation(name, HEADER_LINE, c, "column appears twice") for c in repeated]
-    return header, violations
+    return header, violations + twice
+
+
+def layout_for(header: Sequence[str], contract: Contract) -> Layout | None:
+    """The system layout a header is in: None for the canonical layout (or no layout at all)."""
+    expected = [c for c, column in contract.schema.columns.items() if column.required]
+    if not contract.layouts or all(column in header for column in expected):
+        return None
+    return next((layout for layout in contract.layouts if layout.matches(list(header))), None)
 
 
 def _headerless(
@@ -376,10 +402,10 @@ def _encoding_violation(name: str, line: int, raw: bytes, error: UnicodeDecodeEr
     )
 
 
-def _shown_value(column: str, identifiers: Sequence[str]) -> str:
+def _shown_value(column: str, identifiers: Sequence[str], relation: str = "") -> str:
     if column in identifiers:
         return f"{_literal(WITHHELD)}"
-    return f"cast({_quoted(column)} as varchar)"
+    return f"cast({relation}{_quoted(column)} as varchar)"
 
 
 def validate_files(
@@ -422,6 +448,11 @@ def validate_files(
         connection.execute("drop table _checked")
         connection.execute("alter table _first_pass rename to _checked")
     _keep_accepted(connection, contract, result)
+    for header, group in by_header.items():
+        layout = layout_for(header, contract)
+        for name in group if layout else ():
+            result.layouts[name] = layout.system
+            result.violations[name] = [layout.explain(v) for v in result.violations[name]]
     return result
 
 
@@ -469,9 +500,13 @@ def _stage(
         # a map, not a join: a join on the reader's output may reorder a file's rows
         file_names = _sql_map(name_of)
         file_submitters = _sql_map({path: submitters.get(name) for path, name in name_of.items()})
+        layout = layout_for(header, contract)
+        mapped = layout.select(contract.kinds, "r") if layout else {}
         selected = ", ".join(  # an optional column the file lacks is null
-            f"nullif(trim(r.{_quoted(c)}), '') as {_quoted(c)}"
-            if c in header
+            f"{mapped[c]} as {_quoted(c)}"
+            if c in mapped
+            else f"nullif(trim(r.{_quoted(c)}), '') as {_quoted(c)}"
+            if c in header and layout is None
             else f"cast(null as varchar) as {_quoted(c)}"
             for c in columns
         )
@@ -656,7 +691,7 @@ def _row_violations(
     rows = _typed_rows(contract, f"not ({_cells_broken(contract)})")
     parts += [
         f"select {where}, {_literal(r.column)} as col, {_literal(r.rule)} "
-        f"as rule, {_shown_value(r.column, identifiers)} as shown from {rows} "
+        f"as rule, {_shown_value(r.column, identifiers, 'rows.')} as shown from {rows} "
         f"where not coalesce(({r.holds}), false)"
         for r in contract.row_rules
     ]

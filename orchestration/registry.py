@@ -29,7 +29,13 @@ from contracts.ods_epraccur import ods_epraccur_contract
 from contracts.ods_etr import ods_ephp_contract, ods_etr_contract
 from contracts.ods_succ import ods_succ_contract
 from contracts.ons_population import ons_population_contract
-from contracts.operational_extracts import epr_contacts_contract, eroster_shifts_contract
+from contracts.operational_extracts import (
+    epr_contacts_contract,
+    epr_referrals_contract,
+    eroster_shifts_contract,
+    esr_staff_contract,
+    teams_contract,
+)
 from contracts.organisation_register import organisation_register_contract
 from contracts.rtt import rtt_contract
 from contracts.validation import Contract
@@ -95,6 +101,9 @@ class Source:
     # given folder (a CSV landing file may be returned as it is, where a source takes both);
     # raises ContractViolationError when it cannot be read (a sheet is missing)
     reader: Callable[[Path, Path], Path] | None = None
+    # another lake dataset the contract's rows are checked against (its `teams` lookup: the
+    # providers' team registers), read from the lake when the partition is judged
+    checked_against: str | None = None
 
     @property
     def partitions_def(self) -> dg.TimeWindowPartitionsDefinition | None:
@@ -237,6 +246,18 @@ MON = r"(?P<month_name>" + "|".join(m[:3] for m in MONTH_NAMES) + r")"
 VERSION = r"(?P<release>(?:_v\d+)?(?:-\d+)*)"  # NHS England's _v2 reissues, a browser's copies
 # CWT's monthly workbook is PROVISIONAL, then FINAL (which counts as a revision of it)
 CWT_RELEASE = r"(?P<release>-(?:PROVISIONAL|FINAL)(?:-revised)?(?:-\d+)*)"
+OPERATIONAL_EXTRACTS = (  # lake dataset, contract, description
+    ("epr_referrals", epr_referrals_contract,
+     "Each provider's EPR referrals open in the month, as at its end: validated, identifiers "
+     "pseudonymised."),
+    ("epr_contacts", epr_contacts_contract,
+     "Each provider's monthly EPR patient contacts, validated, pseudonymised."),
+    ("eroster_shifts", eroster_shifts_contract,
+     "Each provider's monthly eRoster shifts worked, validated, pseudonymised."),
+    ("esr_staff", esr_staff_contract,
+     "Each provider's ESR establishment at the month's end (positions filled and vacant, "
+     "leavers of the month), validated, assignment numbers pseudonymised."),
+)  # fmt: skip
 SOURCES: dict[str, Source] = {
     source.name: source
     for source in (
@@ -472,24 +493,31 @@ SOURCES: dict[str, Source] = {
             ),
         ),
         Source(
-            name="epr_contacts",
+            name="operational_teams",
             family="operational_extracts",
-            description="Each provider's monthly EPR patient contacts, validated, pseudonymised.",
-            cadence="month",
-            first_month="2020-04",
-            landing=re.compile(rf"operational/{ORG}/{MONTH}/epr_contacts\.csv"),
-            contract=epr_contacts_contract,
+            description=(
+                "Each provider's team register: its teams' codes, names and departments "
+                "(community nursing, community therapies), closed teams included; every "
+                "operational extract row must name one of its provider's teams."
+            ),
+            cadence="static",
+            landing=re.compile(rf"operational/{ORG}/teams\.csv"),
+            contract=teams_contract,
             submitters=("community_provider",),
         ),
-        Source(
-            name="eroster_shifts",
-            family="operational_extracts",
-            description="Each provider's monthly eRoster shifts worked, validated, pseudonymised.",
-            cadence="month",
-            first_month="2020-04",
-            landing=re.compile(rf"operational/{ORG}/{MONTH}/eroster_shifts\.csv"),
-            contract=eroster_shifts_contract,
-            submitters=("community_provider",),
+        *(
+            Source(
+                name=name,
+                family="operational_extracts",
+                description=description,
+                cadence="month",
+                first_month="2020-04",
+                landing=re.compile(rf"operational/{ORG}/{MONTH}/{name}\.csv"),
+                contract=contract,
+                submitters=("community_provider",),
+                checked_against="operational_teams",
+            )
+            for name, contract, description in OPERATIONAL_EXTRACTS
         ),
     )
 }

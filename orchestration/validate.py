@@ -107,6 +107,7 @@ def validate(
                 file.period,
                 [file],
                 landing=landing,
+                lake=settings.lake,
                 register=register,
                 now=datetime.now(),
                 membership=register is not None,
