@@ -181,7 +181,7 @@ esr_staff_schema = pa.DataFrameSchema(
         "leaving_date": _date(nullable=True),
         "sickness_absence_days": pa.Column(float, pa.Check.ge(0)),
     },
-    unique=["position_id"],
+    unique=["position_id", "assignment_number"],
     strict=True,
     name="ESR establishment extract",
 )
