@@ -56,6 +56,8 @@ UNIT_SUFFIX = {
     "rate_per_10000": " per 10,000",
     "rate_per_100000": " per 100,000",
     "days": " days",
+    "hours": " hours",
+    "minutes": " minutes",
 }
 
 

@@ -8,9 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from contracts.validation import Contract, RowRule, validate_file
+from contracts.validation import Contract, Lookup, RowRule, validate_file
 
-CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "seeds" / "metric_catalogue.csv"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+CATALOGUE_PATH = SEEDS / "metric_catalogue.csv"
+# the base measures operational metrics are made of (computed in dbt from the raw extracts)
+MEASURES_PATH = SEEDS / "operational_measures.csv"
 COLLECTIONS = (
     "community_indicators",
     "mhlda",
@@ -20,7 +23,8 @@ COLLECTIONS = (
     "nhse_cwt",
     "operational",
 )
-UNITS = ("percent", "rate_per_1000", "rate_per_10000", "rate_per_100000", "days", "ratio", "count")
+UNITS = ("percent", "rate_per_1000", "rate_per_10000", "rate_per_100000", "days", "hours",
+         "minutes", "ratio", "count")  # fmt: skip
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 AGGREGATIONS = ("ratio", "sum")
 # the confidence interval a value gets: Wilson for a proportion of counted events, Byar for a
@@ -50,6 +54,10 @@ metric_catalogue_contract = Contract(
             "source": _text,
             # how to count it: what a provider reads in the template and the report
             "guidance": _text,
+            # an operational metric's numerator and denominator: base measures of the raw
+            # extracts (seeds/operational_measures.csv), so a metric is a row, not code
+            "numerator_measure": pa.Column(str, nullable=True),
+            "denominator_measure": pa.Column(str, nullable=True),
         },
         unique=["metric_code"],
         strict=True,
@@ -65,6 +73,37 @@ metric_catalogue_contract = Contract(
             "denominator_definition",
             "a ratio metric needs a denominator definition",
             "rows.aggregation <> 'ratio' or rows.denominator_definition is not null",
+        ),
+        RowRule(
+            "numerator_measure",
+            "an operational metric names its numerator measure, and only it does",
+            "(rows.collection = 'operational') = (rows.numerator_measure is not null)",
+        ),
+        RowRule(
+            "numerator_measure",
+            "not a measure of seeds/operational_measures.csv",
+            "rows.numerator_measure is null or numerators.measure is not null",
+        ),
+        RowRule(
+            "denominator_measure",
+            "an operational ratio names its denominator measure (and a count none)",
+            "rows.collection <> 'operational' "
+            "or (rows.aggregation = 'ratio') = (rows.denominator_measure is not null)",
+        ),
+        RowRule(
+            "denominator_measure",
+            "not a measure of seeds/operational_measures.csv",
+            "rows.denominator_measure is null or denominators.measure is not null",
+        ),
+    ),
+    lookups=(
+        Lookup(
+            "numerators", pd.read_csv(MEASURES_PATH), "numerators.measure = rows.numerator_measure"
+        ),
+        Lookup(
+            "denominators",
+            pd.read_csv(MEASURES_PATH),
+            "denominators.measure = rows.denominator_measure",
         ),
     ),
     lower_case_header=False,

@@ -1,227 +1,127 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        pre_hook="{{ clear_partition_window() }}",
-    )
-}}
-
-{#- The operational metrics per team and per provider, from the month's two extracts. A provider's
-    row sums its teams' numerators and denominators (it never averages team values). Each provider
-    sends one extract of each kind a month, so the lineage of a provider and month is one file. -#}
+{#- The operational metrics (the catalogue's 'operational' collection) per team, provider,
+    department, band group and activity type, per month, NHS quarter and rolling 12 months: each
+    metric's numerator and denominator are the base measures the catalogue names
+    (numerator_measure, denominator_measure), so a metric is added by a catalogue row over the
+    measures of int_operational_measures. A team's values are for the team as a whole; the
+    slices (service_line) are the provider's. A ratio needs its denominator's extract: a provider
+    that sent no establishment has no rate per WTE rather than a wrong one. The lineage of a
+    value is the provider's extract files of the period's months and its team register: one
+    source_file naming the folder and months, and a digest of the files' SHA-256. -#}
 
 with
 
-contacts as (
+measures as (
 
-    select * from {{ ref('stg_provider__epr_contacts') }}
-    where {{ in_partition_window('period_start') }}
-
-),
-
-shifts as (
-
-    select * from {{ ref('stg_provider__eroster_shifts') }}
-    where {{ in_partition_window('period_start') }}
+    select * from {{ ref('int_operational_measures') }}
 
 ),
 
-contact_extracts as (
+metrics as (
 
-    select distinct organisation_code, period_start, source_file, source_sha256, submitted_at
-    from contacts
-
-),
-
-shift_extracts as (
-
-    select distinct organisation_code, period_start, source_file, source_sha256, submitted_at
-    from shifts
+    select * from {{ ref('metric_catalogue') }}
+    where collection = 'operational'
 
 ),
 
-team_contacts as (
+files as (
+
+    select organisation_code, period_start, source_file, source_sha256, submitted_at
+    from {{ ref('int_operational_files') }}
+
+),
+
+registers as (
+
+    select distinct organisation_code, source_file, source_sha256, submitted_at
+    from {{ ref('stg_provider_registers__teams') }}
+
+),
+
+periods as (
+
+    select distinct organisation_code, grain, period_start, period_end from measures
+
+),
+
+lineage as (
 
     select
-        organisation_code,
-        team_code,
-        period_start,
-        count(*) as booked,
-        sum(case when outcome = 'attended' then 1 else 0 end) as attended,
-        sum(case when outcome = 'dna' then 1 else 0 end) as did_not_attend,
-        sum(
-            case when outcome = 'attended' and contact_type = 'F2F' then 1 else 0 end
-        ) as attended_face_to_face,
-        sum(
-            case
-                when outcome = 'attended' and contact_type = 'F2F' and location = 'home' then 1
-                else 0
-            end
-        ) as attended_at_home
+        periods.organisation_code,
+        periods.grain,
+        periods.period_start,
+        'operational/' || periods.organisation_code || '/'
+            || substr(cast(periods.period_start as varchar), 1, 7)
+            || case when periods.grain = 'month' then ''
+                else '..' || substr(cast(periods.period_end as varchar), 1, 7) end
+            || '/' as source_file,
+        md5({{ dbt.listagg('period_files.source_sha256', "','", 'order by period_files.source_file') }})
+            as source_sha256,
+        max(period_files.submitted_at) as submitted_at
 
-    from contacts
-    group by organisation_code, team_code, period_start
-
-),
-
-clinical_shift_days as (
-
-    -- a shift day is one clinician working on one day, however many shifts they work that day
-    select distinct organisation_code, team_code, period_start, staff_pseudonym, shift_date
-    from shifts
-    where staff_group = 'clinical'
-
-),
-
-team_shift_days as (
-
-    select organisation_code, team_code, period_start, count(*) as clinical_shift_days
-    from clinical_shift_days
-    group by organisation_code, team_code, period_start
+    from periods
+    inner join (
+        select files.organisation_code, files.period_start as month, files.source_file,
+            files.source_sha256, files.submitted_at
+        from files
+        union all
+        select registers.organisation_code, null, registers.source_file,
+            registers.source_sha256, registers.submitted_at
+        from registers
+    ) as period_files
+        on periods.organisation_code = period_files.organisation_code
+        and (period_files.month is null
+            or (period_files.month >= periods.period_start
+                and period_files.month <= periods.period_end))
+    group by periods.organisation_code, periods.grain, periods.period_start, periods.period_end
 
 ),
 
-teams as (
+valued as (
 
     select
-        coalesce(c.organisation_code, s.organisation_code) as organisation_code,
-        coalesce(c.team_code, s.team_code) as team_code,
-        coalesce(c.period_start, s.period_start) as period_start,
-        coalesce(c.booked, 0) as booked,
-        coalesce(c.attended, 0) as attended,
-        coalesce(c.did_not_attend, 0) as did_not_attend,
-        coalesce(c.attended_face_to_face, 0) as attended_face_to_face,
-        coalesce(c.attended_at_home, 0) as attended_at_home,
-        coalesce(s.clinical_shift_days, 0) as clinical_shift_days
+        metrics.metric_code,
+        numerators.organisation_code,
+        numerators.team_code,
+        numerators.service_line,
+        numerators.grain,
+        numerators.period_start,
+        numerators.period_end,
+        numerators.value as numerator,
+        denominators.value as denominator
 
-    from team_contacts as c
-    full outer join team_shift_days as s
-        on c.organisation_code = s.organisation_code
-        and c.team_code = s.team_code
-        and c.period_start = s.period_start
-
-),
-
-levels as (
-
-    select * from teams
-
-    union all
-
-    select
-        organisation_code,
-        cast(null as varchar) as team_code,
-        period_start,
-        sum(booked) as booked,
-        sum(attended) as attended,
-        sum(did_not_attend) as did_not_attend,
-        sum(attended_face_to_face) as attended_face_to_face,
-        sum(attended_at_home) as attended_at_home,
-        sum(clinical_shift_days) as clinical_shift_days
-
-    from teams
-    group by organisation_code, period_start
-
-),
-
-contact_levels as (
-
-    -- every team that booked contacts, and every provider, with its contacts extract
-    select
-        levels.*,
-        lineage.source_file,
-        lineage.source_sha256,
-        lineage.submitted_at
-
-    from levels
-    inner join contact_extracts as lineage
-        on levels.organisation_code = lineage.organisation_code
-        and levels.period_start = lineage.period_start
-    where levels.booked > 0
-
-),
-
-dna_rate as (
-
-    select
-        'OP_DNA_RATE' as metric_code,
-        organisation_code,
-        team_code,
-        period_start,
-        did_not_attend as numerator,
-        attended + did_not_attend as denominator,
-        source_file,
-        source_sha256,
-        submitted_at
-
-    from contact_levels
-
-),
-
-home_visit_share as (
-
-    select
-        'OP_HOME_VISIT_SHARE' as metric_code,
-        organisation_code,
-        team_code,
-        period_start,
-        attended_at_home as numerator,
-        attended_face_to_face as denominator,
-        source_file,
-        source_sha256,
-        submitted_at
-
-    from contact_levels
-
-),
-
-contacts_per_shift_day as (
-
-    -- needs both extracts: a provider missing either has no value rather than a wrong one;
-    -- the lineage names both files and both hashes, in that order
-    select
-        'OP_CONTACTS_PER_SHIFT_DAY' as metric_code,
-        levels.organisation_code,
-        levels.team_code,
-        levels.period_start,
-        levels.attended as numerator,
-        levels.clinical_shift_days as denominator,
-        c.source_file || ' + ' || s.source_file as source_file,
-        c.source_sha256 || ' + ' || s.source_sha256 as source_sha256,
-        greatest(c.submitted_at, s.submitted_at) as submitted_at
-
-    from levels
-    inner join contact_extracts as c
-        on levels.organisation_code = c.organisation_code
-        and levels.period_start = c.period_start
-    inner join shift_extracts as s
-        on levels.organisation_code = s.organisation_code
-        and levels.period_start = s.period_start
-
-),
-
-metric_values as (
-
-    select * from dna_rate
-    union all
-    select * from home_visit_share
-    union all
-    select * from contacts_per_shift_day
+    from metrics
+    inner join measures as numerators
+        on numerators.measure = metrics.numerator_measure
+        and '|' || metrics.service_lines || '|' like '%|' || numerators.service_line || '|%'
+    left join measures as denominators
+        on denominators.measure = metrics.denominator_measure
+        and numerators.organisation_code = denominators.organisation_code
+        and coalesce(numerators.team_code, '') = coalesce(denominators.team_code, '')
+        and numerators.service_line = denominators.service_line
+        and numerators.grain = denominators.grain
+        and numerators.period_start = denominators.period_start
+    where metrics.aggregation <> 'ratio' or denominators.value is not null
 
 )
 
 select
     'operational' as collection,
-    metric_code,
-    organisation_code,
-    organisation_code as reported_organisation_codes,
-    team_code,
-    'all' as service_line,
-    cast(period_start as date) as period_start,
-    cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator,
-    cast(source_file as varchar) as source_file,
-    cast(source_sha256 as varchar) as source_sha256,
-    cast(submitted_at as timestamp) as submitted_at
+    valued.metric_code,
+    valued.organisation_code,
+    valued.organisation_code as reported_organisation_codes,
+    valued.team_code,
+    valued.service_line,
+    cast(valued.period_start as date) as period_start,
+    cast(valued.numerator as double) as numerator,
+    cast(valued.denominator as double) as denominator,
+    cast(lineage.source_file as varchar) as source_file,
+    cast(lineage.source_sha256 as varchar) as source_sha256,
+    cast(lineage.submitted_at as timestamp) as submitted_at,
+    valued.grain,
+    cast(valued.period_end as date) as period_end
 
-from metric_values
+from valued
+inner join lineage
+    on valued.organisation_code = lineage.organisation_code
+    and valued.grain = lineage.grain
+    and valued.period_start = lineage.period_start

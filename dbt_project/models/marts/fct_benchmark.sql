@@ -11,16 +11,21 @@
     Rank 1 is the best value by the metric's polarity; a neutral metric has no best, so no rank,
     only its position (percentile: 0 the lowest, 100 the highest), as every metric has. Quartile
     band 1 holds the lowest values, 4 the highest, whatever the polarity.
-    Incremental by window: a month's statistics depend on that month's values only, and its change
-    from the previous month on the month before, so a refresh of months [min_date, max_date)
-    rebuilds those months and the month after, reading one month either side. -#}
+    Operational values come per month, NHS quarter and rolling 12 months (grain): each grain is
+    benchmarked on its own, and the previous value is the period of the same grain just before
+    (the month, the quarter, the 12 months before).
+    Incremental by window: a period's statistics depend on its own values only, and its change
+    from the previous period on the period before, so a refresh of months [min_date, max_date)
+    rebuilds the periods ending in those months and in the 24 after (a rolling 12 months holding
+    a changed month ends up to 11 months after it, and the next year's compares with it). A new
+    month has nothing after it: only a late return costs more than its month. -#}
 
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ clear_partition_window(months_after=1) }}",
+        pre_hook="{{ clear_partition_window(column='period_end', months_after=24) }}",
     )
 }}
 
@@ -30,7 +35,7 @@ metric_values as (
 
     select * from {{ ref('fct_metric_value') }}
     where team_code is null and value is not null
-        and {{ incremental_window(months_before=1, months_after=1) }}
+        and {{ incremental_window(column='period_end', months_after=24) }}
 
 ),
 
@@ -105,6 +110,7 @@ peer_statistics as (
     select
         metric_code,
         service_line,
+        grain,
         period_start,
         peer_group,
         peer_group_value,
@@ -117,7 +123,7 @@ peer_statistics as (
         max(value) as peer_max
 
     from peer_groups
-    group by metric_code, service_line, period_start, peer_group, peer_group_value
+    group by metric_code, service_line, grain, period_start, peer_group, peer_group_value
 
 ),
 
@@ -126,6 +132,7 @@ national as (
     select
         metric_values.metric_code,
         metric_values.service_line,
+        metric_values.grain,
         metric_values.period_start,
         sum(metric_values.numerator) as national_numerator,
         sum(metric_values.denominator) as national_denominator,
@@ -137,7 +144,9 @@ national as (
 
     from metric_values
     inner join metrics on metric_values.metric_code = metrics.metric_code
-    group by metric_values.metric_code, metric_values.service_line, metric_values.period_start
+    group by
+        metric_values.metric_code, metric_values.service_line, metric_values.grain,
+        metric_values.period_start
 
 ),
 
@@ -149,13 +158,15 @@ ranked as (
             cast(
                 rank() over (
                     partition by
-                        metric_code, service_line, period_start, peer_group, peer_group_value
+                        metric_code, service_line, grain, period_start, peer_group,
+                        peer_group_value
                     order by value * direction desc
                 ) as {{ dbt.type_bigint() }}
             )
         end as peer_rank,
         100 * percent_rank() over (
-            partition by metric_code, service_line, period_start, peer_group, peer_group_value
+            partition by
+                metric_code, service_line, grain, period_start, peer_group, peer_group_value
             order by value
         ) as peer_percentile
 
@@ -163,16 +174,20 @@ ranked as (
 
 ),
 
+{#- the period of the same grain just before: read from the whole mart, not the window -#}
 previous as (
 
     select
         metric_code,
         organisation_code,
         service_line,
+        grain,
         period_start,
         value
 
-    from metric_values
+    from {{ ref('fct_metric_value') }}
+    where team_code is null and value is not null
+        and {{ incremental_window(column='period_end', months_before=13, months_after=24) }}
 
 ),
 
@@ -180,14 +195,16 @@ benchmarked as (
 
     select
         md5(
-            ranked.metric_code || '|' || ranked.service_line || '|'
+            ranked.metric_code || '|' || ranked.service_line || '|' || ranked.grain || '|'
             || cast(ranked.period_start as varchar) || '|' || ranked.peer_group
             || '|' || ranked.organisation_code
         ) as benchmark_id,
         ranked.collection,
         ranked.metric_code,
         ranked.service_line,
+        ranked.grain,
         ranked.period_start,
+        ranked.period_end,
         ranked.peer_group,
         ranked.peer_group_value,
         ranked.organisation_code,
@@ -223,22 +240,28 @@ benchmarked as (
     inner join peer_statistics
         on ranked.metric_code = peer_statistics.metric_code
         and ranked.service_line = peer_statistics.service_line
+        and ranked.grain = peer_statistics.grain
         and ranked.period_start = peer_statistics.period_start
         and ranked.peer_group = peer_statistics.peer_group
         and ranked.peer_group_value = peer_statistics.peer_group_value
     inner join national
         on ranked.metric_code = national.metric_code
         and ranked.service_line = national.service_line
+        and ranked.grain = national.grain
         and ranked.period_start = national.period_start
     left join previous
         on ranked.metric_code = previous.metric_code
         and ranked.organisation_code = previous.organisation_code
         and ranked.service_line = previous.service_line
-        and previous.period_start = {{ dbt.dateadd('month', -1, 'ranked.period_start') }}
+        and ranked.grain = previous.grain
+        and previous.period_start = {{ dbt.dateadd(
+            'month',
+            "-case ranked.grain when 'quarter' then 3 when 'rolling_12_months' then 12 else 1 end",
+            'ranked.period_start') }}
 
 )
 
 select * from benchmarked
-where {{ incremental_window(months_after=1) }}
+where {{ incremental_window(column='period_end', months_after=24) }}
     -- a nearest-neighbour group reports on its own member only
     and (peer_group <> 'nearest_neighbours' or organisation_code = peer_group_value)

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ clear_partition_window(months_after=12) }}",
+        pre_hook="{{ clear_partition_window(column='period_end', months_after=12) }}",
     )
 }}
 
@@ -13,7 +13,10 @@
     whole history of the returns (submitted_history: the intermediate models in full, not the
     window), the organisation's own 12 months before it and its peers' the same month, so a
     changed month moves the flags of the 12 months after it. A new month has none after it yet:
-    only a late return or a revision costs more than its month. -#}
+    only a late return or a revision costs more than its month. Operational values come per month,
+    NHS quarter and rolling 12 months (grain); a window is by the month a period ends in
+    (period_end), so a changed month also rebuilds the quarter and the rolling 12 months that
+    hold it. -#}
 
 with
 
@@ -62,7 +65,7 @@ cwt as (
 operational as (
 
     select * from {{ ref('int_operational_metric_values') }}
-    where {{ incremental_window(months_after=12) }}
+    where {{ incremental_window(column='period_end', months_after=12) }}
 
 ),
 
@@ -86,20 +89,14 @@ windows as (
 
 ),
 
+{#- every collection but the operational one reports months -#}
 unioned as (
 
-    select * from community
+    {%- for monthly in ['community', 'mhlda', 'ae', 'rtt', 'mhsds', 'cwt'] %}
+    select {{ monthly }}.*, 'month' as grain, {{ month_end(monthly ~ '.period_start') }} as period_end
+    from {{ monthly }}
     union all
-    select * from mhlda
-    union all
-    select * from ae
-    union all
-    select * from rtt
-    union all
-    select * from mhsds
-    union all
-    select * from cwt
-    union all
+    {%- endfor %}
     select * from operational
 
 ),
@@ -114,8 +111,9 @@ valued as (
         unioned.reported_organisation_codes,
         unioned.team_code,
         unioned.service_line,
-        'month' as grain,
+        unioned.grain,
         unioned.period_start,
+        cast(unioned.period_end as date) as period_end,
         cast(unioned.numerator as double) as numerator,
         cast(unioned.denominator as double) as denominator,
         {{ metric_value('unioned', 'metrics') }} as value,
@@ -130,7 +128,7 @@ valued as (
     inner join metrics on unioned.metric_code = metrics.metric_code
     left join windows
         on unioned.collection = windows.collection
-        and unioned.period_start = windows.period_start
+        and {{ month_start('unioned.period_end') }} = windows.period_start
 
 ),
 

@@ -20,6 +20,7 @@ renamed as (
         contact_type,
         location,
         outcome,
+        activity_type,
 
         -- numbers
         cast(duration_minutes as integer) as duration_minutes,

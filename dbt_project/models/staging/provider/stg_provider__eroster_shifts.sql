@@ -15,8 +15,9 @@ renamed as (
         staff_pseudonym,
 
         -- attributes
-        staff_group,
+        shift_type,
         employment_type,
+        overtime = 'yes' as is_overtime,
         band,
 
         -- numbers

@@ -1,0 +1,348 @@
+{#- Every operational base measure (seeds/operational_measures.csv) per level, slice and period:
+    each team as a whole; each provider as a whole, by band group and activity type (its teams
+    summed) and by department (its teams in the department summed); per month, per NHS quarter
+    and per rolling 12 months. A period's value aggregates its months as the seed says: flows
+    are summed, stocks averaged over the months ('mean') or taken at the last month's end
+    ('last'); the 'period' measures are worked over the whole period (workforce stability from
+    the establishment at its start and end, referrals of the period before). A quarter or a
+    rolling 12 months is given only when the provider sent extracts for every one of its months.
+    Rebuilt whole each time: it reads int_operational_team_months, a few rows per team and month
+    (the big extracts were reduced there, incrementally). -#}
+
+{%- set keys = ['organisation_code', 'team_code', 'period_start', 'slice'] -%}
+{%- set measure_columns = [] -%}
+{%- if execute -%}
+    {%- for column in adapter.get_columns_in_relation(ref('int_operational_team_months')) -%}
+        {%- if column.name | lower not in keys -%}
+            {%- do measure_columns.append(column.name | lower) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endif %}
+
+with
+
+team_months as (
+
+    select * from {{ ref('int_operational_team_months') }}
+
+),
+
+teams as (
+
+    select * from {{ ref('stg_provider_registers__teams') }}
+
+),
+
+establishment as (
+
+    select * from {{ ref('stg_provider__esr_staff') }}
+
+),
+
+measures as (
+
+    select * from {{ ref('operational_measures') }}
+
+),
+
+{#- a team as a whole; a provider as a whole and by slice; a provider by department -#}
+levels as (
+
+    select
+        organisation_code,
+        team_code,
+        'all' as service_line,
+        period_start
+        {%- for column in measure_columns %},
+        cast({{ column }} as double) as {{ column }}
+        {%- endfor %}
+
+    from team_months
+    where slice = 'all'
+
+    union all
+
+    select
+        organisation_code,
+        cast(null as varchar) as team_code,
+        slice as service_line,
+        period_start
+        {%- for column in measure_columns %},
+        cast(sum({{ column }}) as double) as {{ column }}
+        {%- endfor %}
+
+    from team_months
+    group by organisation_code, slice, period_start
+
+    union all
+
+    select
+        team_months.organisation_code,
+        cast(null as varchar) as team_code,
+        teams.department as service_line,
+        team_months.period_start
+        {%- for column in measure_columns %},
+        cast(sum(team_months.{{ column }}) as double) as {{ column }}
+        {%- endfor %}
+
+    from team_months
+    inner join teams
+        on team_months.organisation_code = teams.organisation_code
+        and team_months.team_code = teams.team_code
+    where team_months.slice = 'all'
+    group by team_months.organisation_code, teams.department, team_months.period_start
+
+),
+
+monthly as (
+
+    {{ unpivot_columns('levels', ['organisation_code', 'team_code', 'service_line', 'period_start'],
+                       measure_columns, 'measure', 'value') }}
+
+),
+
+{#- the months each provider sent extracts for -#}
+provider_months as (
+
+    select distinct organisation_code, period_start from team_months
+
+),
+
+{#- NHS quarters (April to June ...) and rolling 12 months ending each month, where every month
+    was sent; a month is a period of its own -#}
+periods as (
+
+    select
+        organisation_code,
+        'month' as grain,
+        period_start,
+        period_start as last_month,
+        1 as months
+
+    from provider_months
+
+    union all
+
+    select
+        organisation_code,
+        'quarter' as grain,
+        quarter_start as period_start,
+        cast({{ dbt.dateadd('month', 2, 'quarter_start') }} as date) as last_month,
+        3 as months
+
+    from (
+        select
+            organisation_code,
+            cast({{ dbt.dateadd(
+                'month', '-(' ~ "(extract(month from period_start) + 8)" ~ ' % 3)', 'period_start'
+            ) }} as date) as quarter_start
+        from provider_months
+    ) as quarters
+    group by organisation_code, quarter_start
+    having count(*) = 3
+
+    union all
+
+    select
+        ends.organisation_code,
+        'rolling_12_months' as grain,
+        cast({{ dbt.dateadd('month', -11, 'ends.period_start') }} as date) as period_start,
+        ends.period_start as last_month,
+        12 as months
+
+    from provider_months as ends
+    inner join provider_months as within
+        on ends.organisation_code = within.organisation_code
+        and within.period_start <= ends.period_start
+        and within.period_start > {{ dbt.dateadd('month', -12, 'ends.period_start') }}
+    group by ends.organisation_code, ends.period_start
+    having count(*) = 12
+
+),
+
+rolled as (
+
+    select
+        monthly.organisation_code,
+        monthly.team_code,
+        monthly.service_line,
+        periods.grain,
+        periods.period_start,
+        periods.last_month,
+        monthly.measure,
+        case max(measures.aggregation)
+            when 'sum' then sum(monthly.value)
+            when 'mean' then avg(monthly.value)
+            when 'last' then max(case when monthly.period_start = periods.last_month
+                then monthly.value end)
+        end as value
+
+    from monthly
+    inner join periods
+        on monthly.organisation_code = periods.organisation_code
+        and monthly.period_start >= periods.period_start
+        and monthly.period_start <= periods.last_month
+    inner join measures on monthly.measure = measures.measure
+    group by
+        monthly.organisation_code, monthly.team_code, monthly.service_line, periods.grain,
+        periods.period_start, periods.last_month, monthly.measure
+
+),
+
+{#- referrals of the period of the same length just before -#}
+referral_growth as (
+
+    select
+        this.organisation_code,
+        this.team_code,
+        this.service_line,
+        this.grain,
+        this.period_start,
+        this.last_month,
+        before.value as previous,
+        this.value - before.value as change
+
+    from rolled as this
+    inner join rolled as before
+        on this.organisation_code = before.organisation_code
+        and coalesce(this.team_code, '') = coalesce(before.team_code, '')
+        and this.service_line = before.service_line
+        and this.grain = before.grain
+        and before.measure = 'referrals_received'
+        and before.last_month = cast({{ dbt.dateadd(
+            'month',
+            "-case this.grain when 'quarter' then 3 when 'rolling_12_months' then 12 else 1 end",
+            'this.last_month') }} as date)
+    where this.measure = 'referrals_received'
+
+),
+
+{#- workforce stability: assignments in post at the period's start (in its first month's
+    establishment, started before it) and, of those, in post in the same team at the end of its
+    last month -#}
+staff_at_start as (
+
+    select
+        establishment.organisation_code,
+        establishment.team_code,
+        periods.grain,
+        periods.period_start,
+        periods.last_month,
+        establishment.staff_pseudonym
+
+    from establishment
+    inner join periods
+        on establishment.organisation_code = periods.organisation_code
+        and establishment.period_start = periods.period_start
+    where establishment.staff_pseudonym is not null
+        and establishment.start_date < periods.period_start
+
+),
+
+staff_at_end as (
+
+    select organisation_code, team_code, period_start as last_month, staff_pseudonym
+    from establishment
+    where staff_pseudonym is not null
+        and (leaving_date is null or leaving_date > {{ month_end('period_start') }})
+
+),
+
+team_stability as (
+
+    select
+        staff_at_start.organisation_code,
+        staff_at_start.team_code,
+        staff_at_start.grain,
+        staff_at_start.period_start,
+        staff_at_start.last_month,
+        cast(count(*) as double) as staff_at_start,
+        cast(count(staff_at_end.staff_pseudonym) as double) as staff_stayed
+
+    from staff_at_start
+    left join staff_at_end
+        on staff_at_start.organisation_code = staff_at_end.organisation_code
+        and staff_at_start.team_code = staff_at_end.team_code
+        and staff_at_start.last_month = staff_at_end.last_month
+        and staff_at_start.staff_pseudonym = staff_at_end.staff_pseudonym
+    group by
+        staff_at_start.organisation_code, staff_at_start.team_code, staff_at_start.grain,
+        staff_at_start.period_start, staff_at_start.last_month
+
+),
+
+stability as (
+
+    select
+        organisation_code, team_code, 'all' as service_line, grain, period_start, last_month,
+        staff_at_start, staff_stayed
+    from team_stability
+
+    union all
+
+    select
+        organisation_code, cast(null as varchar), 'all', grain, period_start, last_month,
+        sum(staff_at_start), sum(staff_stayed)
+    from team_stability
+    group by organisation_code, grain, period_start, last_month
+
+    union all
+
+    select
+        team_stability.organisation_code, cast(null as varchar), teams.department,
+        team_stability.grain, team_stability.period_start, team_stability.last_month,
+        sum(team_stability.staff_at_start), sum(team_stability.staff_stayed)
+    from team_stability
+    inner join teams
+        on team_stability.organisation_code = teams.organisation_code
+        and team_stability.team_code = teams.team_code
+    group by
+        team_stability.organisation_code, teams.department, team_stability.grain,
+        team_stability.period_start, team_stability.last_month
+
+),
+
+whole_periods as (
+
+    select
+        organisation_code, team_code, service_line, grain, period_start, last_month,
+        'referrals_received_previous' as measure, previous as value
+    from referral_growth
+    union all
+    select
+        organisation_code, team_code, service_line, grain, period_start, last_month,
+        'referrals_received_change', change
+    from referral_growth
+    union all
+    select
+        organisation_code, team_code, service_line, grain, period_start, last_month,
+        'staff_at_start', staff_at_start
+    from stability
+    union all
+    select
+        organisation_code, team_code, service_line, grain, period_start, last_month,
+        'staff_stayed', staff_stayed
+    from stability
+
+),
+
+unioned as (
+
+    select * from rolled
+    union all
+    select * from whole_periods
+
+)
+
+select
+    organisation_code,
+    team_code,
+    service_line,
+    grain,
+    period_start,
+    {{ month_end('last_month') }} as period_end,
+    measure,
+    cast(value as double) as value
+
+from unioned
+where value is not null
