@@ -64,10 +64,19 @@ def teams_select(source: Source, period: str) -> str:
     )
 
 
+def comparators_select(source: Source, period: str) -> str:
+    return (
+        "select meta.submitter as organisation_code, "
+        "accepted.organisation_code as comparator_code, "
+        f"{LINEAGE} from accepted join meta on meta._file = accepted._file"
+    )
+
+
 operational_teams = build_lake_asset(SOURCES["operational_teams"], teams_select)
+operational_comparators = build_lake_asset(SOURCES["operational_comparators"], comparators_select)
 extract_assets = [
     build_lake_asset(SOURCES[name], extract_select, pseudonymise=True) for name in EXTRACTS
 ]
 epr_referrals, epr_contacts, eroster_shifts, esr_staff = extract_assets
 
-defs = dg.Definitions(assets=[operational_teams, *extract_assets])
+defs = dg.Definitions(assets=[operational_teams, operational_comparators, *extract_assets])

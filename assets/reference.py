@@ -118,7 +118,7 @@ def window_calendar(now: datetime) -> pd.DataFrame:
     for collection in COLLECTIONS.values():
         for key in collection.partitions_def.get_partition_keys(current_time=now):
             window_ = window(collection.code, key)
-            for month in collection.source.months(key):
+            for month in collection.months(key):
                 rows.append(
                     {
                         "collection": collection.code,

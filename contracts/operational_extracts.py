@@ -447,3 +447,22 @@ CONTRACTS = {
     "eroster_shifts": eroster_shifts_contract,
     "esr_staff": esr_staff_contract,
 }
+
+
+comparators_schema = pa.DataFrameSchema(
+    {
+        "organisation_code": pa.Column(
+            str, pa.Check.str_matches(r"^[A-Z0-9]{3,5}$", error="not an ODS organisation code")
+        ),
+    },
+    unique=["organisation_code"],
+    strict=True,
+    name="comparator set",
+)
+
+
+@cache
+def comparators_contract(_: str = "") -> Contract:
+    """The providers a provider names to be benchmarked against besides the whole programme
+    (`operational/<ORG>/comparators.csv`): a code per row."""
+    return Contract(comparators_schema, (), limits=REGISTER_LIMITS)

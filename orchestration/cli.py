@@ -192,11 +192,10 @@ def pack(args: argparse.Namespace) -> int:
     from assets.publications import add_packs
     from orchestration.calendar import window
     from orchestration.collections import COLLECTIONS
-    from orchestration.registry import partition_key_of
 
     collection = COLLECTIONS[args.collection]
     try:
-        partition_key = partition_key_of(collection.source, args.period)
+        partition_key = collection.partition_key_of(args.period)
         window_ = window(collection.code, partition_key)
     except (ValueError, KeyError) as error:
         print(f"error: {args.period!r} is not a {collection.code} period ({error})")

@@ -1,6 +1,7 @@
-"""The collections that publish benchmarks, derived from the source registry: each is the
-source whose windows it publishes. The deadline rules live in `seeds/collection_calendar.csv`
-(read by `orchestration.calendar`)."""
+"""The collections that publish benchmarks, derived from the source registry: each is the set of
+sources whose windows it publishes (one for a return or a national file; the four monthly
+extracts for the operational programme, published by quarter). The cadence and deadline rules
+live in `seeds/collection_calendar.csv` (read by `orchestration.calendar`)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,28 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.calendar import collection_rules
-from orchestration.registry import SOURCES, Source, partition_dir
+from orchestration.partitions import month_label, quarter_label, quarter_months, time_partitions
+from orchestration.registry import SOURCES, Source, partition_dir, period_months
 
 
 @dataclass(frozen=True)
 class Collection:
     code: str
-    source: Source
+    sources: tuple[Source, ...]  # the first leads: who submits, where its windows start
+
+    @property
+    def source(self) -> Source:
+        return self.sources[0]
 
     @property
     def name(self) -> str:
         return collection_rules()[self.code].name
+
+    @property
+    def cadence(self) -> str:
+        """The windows' length, by the calendar: a quarterly collection may gather monthly
+        sources (the operational extracts)."""
+        return collection_rules()[self.code].cadence
 
     @property
     def lake_dataset(self) -> str:
@@ -28,18 +40,52 @@ class Collection:
 
     @property
     def partitions_def(self) -> dg.TimeWindowPartitionsDefinition:
-        assert self.source.partitions_def is not None
-        return self.source.partitions_def
+        return time_partitions(self.cadence, self.source.first_month)
 
     def period_label(self, partition_key: str) -> str:
-        return self.source.period_label(partition_key)
+        return (
+            quarter_label(partition_key)
+            if self.cadence == "quarter"
+            else month_label(partition_key)
+        )
+
+    def months(self, partition_key: str) -> list[str]:
+        """The months a window covers."""
+        if self.cadence == "quarter":
+            return quarter_months(partition_key)
+        return [month_label(partition_key)]
+
+    def source_periods(self, partition_key: str) -> list[tuple[Source, str]]:
+        """The sources' lake partitions (dataset, period label) a window is made of."""
+        if all(s.cadence == self.cadence for s in self.sources):
+            return [(s, self.period_label(partition_key)) for s in self.sources]
+        return [(s, month) for s in self.sources for month in self.months(partition_key)]
 
     def has_data(self, lake: Path, partition_key: str) -> bool:
-        return partition_dir(lake, self.lake_dataset, self.period_label(partition_key)).is_dir()
+        return any(
+            partition_dir(lake, source.name, period).is_dir()
+            for source, period in self.source_periods(partition_key)
+        )
+
+    def window_of(self, source_period: str) -> str:
+        """The window label a source's period falls in: a month's quarter, for the operational
+        extracts; the period itself where the sources share the collection's cadence."""
+        if self.cadence == "quarter" and self.source.cadence == "month":
+            return quarter_label(f"{source_period}-01")
+        return source_period
+
+    def partition_key_of(self, period: str) -> str:
+        """The window's partition key of a period label (`2025-26-Q2`, `2025-07`); ValueError
+        for a label of another shape."""
+        return f"{period_months(self.cadence)(period)[0]}-01"
 
 
-COLLECTIONS = {
-    source.collection: Collection(source.collection, source)
-    for source in SOURCES.values()
-    if source.collection
-}
+def _collections() -> dict[str, Collection]:
+    members: dict[str, list[Source]] = {}
+    for source in SOURCES.values():
+        if source.collection:
+            members.setdefault(source.collection, []).append(source)
+    return {code: Collection(code, tuple(sources)) for code, sources in members.items()}
+
+
+COLLECTIONS = _collections()

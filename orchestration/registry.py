@@ -30,6 +30,7 @@ from contracts.ods_etr import ods_ephp_contract, ods_etr_contract
 from contracts.ods_succ import ods_succ_contract
 from contracts.ons_population import ons_population_contract
 from contracts.operational_extracts import (
+    comparators_contract,
     epr_contacts_contract,
     epr_referrals_contract,
     eroster_shifts_contract,
@@ -505,6 +506,18 @@ SOURCES: dict[str, Source] = {
             contract=teams_contract,
             submitters=("community_provider",),
         ),
+        Source(
+            name="operational_comparators",
+            family="operational_extracts",
+            description=(
+                "The comparator set each provider names (ODS codes of other providers in the "
+                "programme): its benchmarking report ranks it among them too."
+            ),
+            cadence="static",
+            landing=re.compile(rf"operational/{ORG}/comparators\.csv"),
+            contract=comparators_contract,
+            submitters=("community_provider",),
+        ),
         *(
             Source(
                 name=name,
@@ -514,6 +527,7 @@ SOURCES: dict[str, Source] = {
                 first_month="2020-04",
                 landing=re.compile(rf"operational/{ORG}/{MONTH}/{name}\.csv"),
                 contract=contract,
+                collection="operational",
                 submitters=("community_provider",),
                 checked_against="operational_teams",
             )

@@ -23,7 +23,7 @@ from datetime import date, datetime, time
 import duckdb
 import pandas as pd
 
-from assets.lake import PARTITION_FILE, _is_member, read_register, submissions_dir
+from assets.lake import PARTITION_FILE, _is_member, read_register, read_static, submissions_dir
 from contracts.validation import mask_identifiers
 from orchestration.calendar import Window, window
 from orchestration.collections import COLLECTIONS, Collection
@@ -78,7 +78,8 @@ def report(
             lines.append("no organisation register in the lake: expected submitters are unknown")
         for code in collections:
             collection = COLLECTIONS[code]
-            rows = submissions[submissions["collection"] == code]
+            rows = submissions[submissions["collection"] == code].copy()
+            rows["window"] = rows["period"].map(collection.window_of)
             statuses = [
                 window_status(home, collection, window(code, key), rows)
                 for key in reversed(_window_keys(home, collection, rows, show_all))
@@ -125,7 +126,7 @@ def _window_keys(
         current_time=datetime.combine(home.as_of, time.min)
     )
     published = {p.parent.name for p in (home.settings.published / collection.code).glob("*/v*")}
-    with_data = set(submissions["period"]) | published
+    with_data = set(submissions["window"]) | published
     first = next((i for i, k in enumerate(keys) if collection.period_label(k) in with_data), None)
     latest = max(len(keys) - RECENT_WINDOWS, 0)
     if first is None:
@@ -138,9 +139,9 @@ def window_status(
 ) -> WindowStatus:
     """One window: who owes a return and has none accepted, who was late, what was refused,
     and its state."""
-    rows = submissions[submissions["period"] == window_.period_label]
+    rows = submissions[submissions["window"] == window_.period_label]
     accepted = rows[rows["status"] == "accepted"]
-    status = WindowStatus(window_, expected=_members(home, collection, window_.period_label))
+    status = WindowStatus(window_, expected=_members(home, collection, window_))
     if status.expected is None:  # national data: one publisher, whose files carry no stamp
         status.received = sorted(accepted["source_file"])
         status.missing = [] if len(accepted) else ["the national file"]
@@ -154,37 +155,48 @@ def window_status(
         mask_identifiers(error if isinstance(error, str) else file)
         for file, error in zip(quarantined["source_file"], quarantined["first_error"], strict=True)
     ]
-    lake = _lake_records(home, collection, window_.period_label)
+    lake = _lake_records(home, collection, window_.partition_key)
     if lake != {(r.source_file, r.status, r.source_sha256) for r in rows.itertuples()}:
         status.notes.append("the mart is behind the lake: run `peerbench refresh`")
     status.state = _state(home, collection, window_, lake, status.notes)
     return status
 
 
-def _members(home: _Home, collection: Collection, period: str) -> list[str] | None:
-    """The register's members who owe a return for the period, by the rule ingest applies."""
+def _members(home: _Home, collection: Collection, window_: Window) -> list[str] | None:
+    """The register's members who owe a return for the window, by the rule ingest applies (a
+    member for any of its months); for a programme with its own enrolment (the operational
+    extracts: a provider that sent a team register), only those enrolled."""
     source, register = collection.source, home.register
     if not source.submitters:
         return None
     if register is None:
         return []
     candidates = register[register["organisation_type"].isin(source.submitters)]
+    if source.checked_against:
+        enrolled = read_static(home.settings.lake, source.checked_against)
+        codes = set(enrolled["organisation_code"]) if len(enrolled) else set()
+        candidates = candidates[candidates["organisation_code"].isin(codes)]
     return sorted(
         code
         for code in candidates["organisation_code"]
-        if _is_member(register, LandingFile(source, "", period, code, None), source)
+        if any(
+            _is_member(register, LandingFile(source, "", period, code, None), source)
+            for _, period in collection.source_periods(window_.partition_key)
+        )
     )
 
 
-def _lake_records(home: _Home, collection: Collection, period: str) -> set[tuple[str, ...]]:
+def _lake_records(home: _Home, collection: Collection, partition_key: str) -> set[tuple[str, ...]]:
     """The lake's own record of the window's landing files: (file, status, SHA-256)."""
-    folder = submissions_dir(home.settings.lake, collection.lake_dataset, period)
-    if not (folder / PARTITION_FILE).exists():
-        return set()
-    frame = pd.read_parquet(
-        folder / PARTITION_FILE, columns=["source_file", "status", "source_sha256"]
-    )
-    return set(frame.itertuples(index=False, name=None))
+    records: set[tuple[str, ...]] = set()
+    for source, period in collection.source_periods(partition_key):
+        folder = submissions_dir(home.settings.lake, source.name, period)
+        if (folder / PARTITION_FILE).exists():
+            frame = pd.read_parquet(
+                folder / PARTITION_FILE, columns=["source_file", "status", "source_sha256"]
+            )
+            records |= set(frame.itertuples(index=False, name=None))
+    return records
 
 
 def _state(
@@ -243,7 +255,7 @@ def _previous_lake_records(
     previous = partitions.get_prev_partition_window(start)
     if previous is None:
         return set()
-    return _lake_records(home, collection, collection.period_label(f"{previous.start:%Y-%m-%d}"))
+    return _lake_records(home, collection, f"{previous.start:%Y-%m-%d}")
 
 
 def _publication_inputs(home: _Home, collection: Collection, window_: Window) -> Inputs:

@@ -1,5 +1,7 @@
 {#- Every service line a value can be reported for, with the name reports show: 'all' (the whole
-    organisation), the MHLDA service lines and RTT's treatment functions. -#}
+    organisation), the MHLDA service lines, RTT's treatment functions and the operational
+    programme's slices of a provider (departments, staff bands, activity types), each with the
+    breakdown it belongs to. -#}
 
 with
 
@@ -13,6 +15,7 @@ select
     service_line,
     service_line_name,
     collection,
+    coalesce(breakdown, '') as breakdown,
     service_line = 'all' as is_whole_organisation
 
 from service_lines

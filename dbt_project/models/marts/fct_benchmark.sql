@@ -88,8 +88,20 @@ valued as (
 
 ),
 
-{#- each organisation in its peer groups: everyone, its own type, its own NHS region, and each
-    nearest-neighbour group it is in (its own and those of the members it neighbours) -#}
+{#- each operational provider's named comparator set: itself and the providers it names -#}
+comparator_groups as (
+
+    select organisation_code as focal_code, comparator_code as member_code
+    from {{ ref('stg_provider_registers__comparators') }}
+    union
+    select organisation_code, organisation_code
+    from {{ ref('stg_provider_registers__comparators') }}
+
+),
+
+{#- each organisation in its peer groups: everyone, its own type, its own NHS region, each
+    nearest-neighbour group it is in (its own and those of the members it neighbours) and, for
+    the operational programme, each comparator set it is in -#}
 peer_groups as (
 
     select valued.*, 'all' as peer_group, 'all' as peer_group_value from valued
@@ -102,6 +114,10 @@ peer_groups as (
     union all
     select valued.*, 'nearest_neighbours', neighbour_groups.focal_code from valued
     inner join neighbour_groups on valued.organisation_code = neighbour_groups.member_code
+    union all
+    select valued.*, 'comparators', comparator_groups.focal_code from valued
+    inner join comparator_groups on valued.organisation_code = comparator_groups.member_code
+    where valued.collection = 'operational'
 
 ),
 
@@ -263,5 +279,6 @@ benchmarked as (
 
 select * from benchmarked
 where {{ incremental_window(column='period_end', months_after=24) }}
-    -- a nearest-neighbour group reports on its own member only
-    and (peer_group <> 'nearest_neighbours' or organisation_code = peer_group_value)
+    -- a nearest-neighbour group or a comparator set reports on its own member only
+    and (peer_group not in ('nearest_neighbours', 'comparators')
+        or organisation_code = peer_group_value)
