@@ -51,3 +51,21 @@ def disclose(
     for column in counts:
         shown[column] = rounded_counts(frame[column])
     return shown
+
+
+def disclose_counts_of_people(
+    frame: pd.DataFrame,
+    counts: Sequence[str],
+    derived: Mapping[str, Sequence[str]],
+    of_people: Mapping[str, pd.Series],
+) -> pd.DataFrame:
+    """`disclose`, where a count column is controlled only on the rows whose count is of people
+    or their events (`of_people[column]`, True per row: contacts, referrals, staff in post); a
+    count of teams, hours or whole-time equivalents is shown as it is and masks nothing."""
+    shadow = frame.copy()
+    for column in counts:
+        shadow[column] = frame[column].where(of_people[column])
+    shown = disclose(shadow, counts, derived)
+    for column in counts:
+        shown[column] = shown[column].where(of_people[column], frame[column])
+    return shown

@@ -17,8 +17,10 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import vl_convert
 import weasyprint
@@ -28,6 +30,7 @@ from pptx.util import Emu, Inches, Pt
 from assets.extracts import write_xlsx
 from assets.reports import PackJob, Section, among_peers, figure, summary_rows
 
+T, R = TypeVar("T"), TypeVar("R")
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 SUMMARY_ROWS_PER_SLIDE = 12
 KEY_CHARTS = 12
@@ -35,14 +38,31 @@ NOTABLE = {"better", "worse", "higher", "lower"}
 
 
 def write_packs(jobs: list[PackJob]) -> list[str]:
-    """Every organisation's pack, on all the machine's cores (fresh processes: the caller holds
-    a warehouse connection and Dagster's threads, which a fork would copy)."""
-    workers = min(len(jobs), os.cpu_count() or 1)
+    """Every organisation's pack, on all the machine's cores."""
+    return [file for files in _on_every_core(write_pack, jobs) for file in files]
+
+
+def write_pdfs(pages: list[Path]) -> None:
+    """Each HTML page as a PDF beside it (`<page>.pdf`), on all the machine's cores."""
+    _on_every_core(write_pdf, pages)
+
+
+def write_pdf(page: Path) -> Path:
+    """The page on A4 (the page's own print styles: running footer, page numbers)."""
+    pdf = page.with_suffix(".pdf")
+    weasyprint.HTML(filename=page).write_pdf(pdf)
+    return pdf
+
+
+def _on_every_core(work: Callable[[T], R], items: list[T]) -> list[R]:
+    """`work` over the items in fresh processes, one per core (the caller holds a warehouse
+    connection and Dagster's threads, which a fork would copy)."""
+    workers = min(len(items), os.cpu_count() or 1)
     if workers <= 1:
-        return [file for job in jobs for file in write_pack(job)]
+        return [work(item) for item in items]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return [file for files in pool.map(write_pack, jobs) for file in files]
+        return list(pool.map(work, items))
 
 
 def write_pack(job: PackJob) -> list[str]:
@@ -57,7 +77,7 @@ def write_pack(job: PackJob) -> list[str]:
             pngs[stem] = bytes(vl_convert.svg_to_png(str(svg), scale=2))
             (charts / f"{stem}.svg").write_text(str(svg))
             (charts / f"{stem}.png").write_bytes(pngs[stem])
-    weasyprint.HTML(filename=folder / f"{name}.html").write_pdf(folder / f"{name}.pdf")
+    write_pdf(folder / f"{name}.html")
     write_deck(folder / f"{name}.pptx", sections, pngs, title)
     write_xlsx(job.extract, summary_rows(sections), folder / f"{name}.xlsx", title)
     files = [f"{name}/charts/{stem}.{suffix}" for stem in pngs for suffix in ("svg", "png")]

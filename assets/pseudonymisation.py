@@ -34,3 +34,11 @@ def pseudonymise(values: pd.Series, key: bytes, domain: str) -> pd.Series:
     present = values.dropna().astype(str)
     mapping = {value: pseudonym(value) for value in present.unique()}
     return present.map(mapping).reindex(values.index).astype("str")
+
+
+def anonymised_codes(organisation_codes: pd.Series, key: bytes, publication: str) -> pd.Series:
+    """Peers' anonymous codes for one publication (`collection/period/vN`): meaningless without
+    the key, and different in every publication, so that a peer matched to a named trust in one
+    window (from a public file) is not thereby unmasked in every other."""
+    in_publication = f"{publication}\x1f" + organisation_codes.astype(str)
+    return "P" + pseudonymise(in_publication, key, "peer").str[:6].str.upper()

@@ -29,7 +29,14 @@ import pandas as pd
 
 from analysis.disclosure import disclose
 from assets.extracts import PEER_STATISTICS, extract_rows, parquet_rows
-from assets.pseudonymisation import pseudonymise
+from assets.operational_reports import (
+    OPERATIONAL,
+    OperationalWindow,
+    operational_inputs,
+    read_operational_window,
+    write_operational_outputs,
+)
+from assets.pseudonymisation import anonymised_codes
 from assets.reports import (
     SERIES_KEYS,
     SPC_MONTHS,
@@ -161,14 +168,6 @@ def published_versions(published: Path, window_: Window) -> list[Path]:
     return sorted(versions, key=lambda p: int(p.name[1:]))
 
 
-def anonymised_codes(organisation_codes: pd.Series, key: bytes, publication: str) -> pd.Series:
-    """Peers' anonymous codes for one publication (`collection/period/vN`): meaningless without
-    the key, and different in every publication, so that a peer matched to a named trust in one
-    window (from a public file) is not thereby unmasked in every other."""
-    in_publication = f"{publication}\x1f" + organisation_codes.astype(str)
-    return "P" + pseudonymise(in_publication, key, "peer").str[:6].str.upper()
-
-
 def catalogue_sha256() -> str:
     return hashlib.sha256(CATALOGUE_PATH.read_bytes()).hexdigest()
 
@@ -233,6 +232,9 @@ def _bounds(window_: Window) -> list:
 
 def window_inputs(warehouse: duckdb.DuckDBPyConnection, window_: Window) -> pd.DataFrame:
     """The input files the mart holds for a window: what its publication records."""
+    if window_.collection == OPERATIONAL:
+        _, start, end = _bounds(window_)
+        return operational_inputs(warehouse, start, end)
     return warehouse.execute(INPUTS_QUERY, _bounds(window_)).df()
 
 
@@ -248,8 +250,12 @@ class WindowData:
     sample: pd.DataFrame  # the whole sample's statistics over the plan's months (or none)
 
 
-def read_window(warehouse: duckdb.DuckDBPyConnection, window_: Window) -> WindowData:
+def read_window(
+    warehouse: duckdb.DuckDBPyConnection, window_: Window
+) -> WindowData | OperationalWindow:
     collection, start, end = _bounds(window_)
+    if collection == OPERATIONAL:  # its own reports: benchmarking and insight, by quarter
+        return read_operational_window(warehouse, window_, start, end)
     statistics = ", ".join(f"b.{column}" for column in PEER_STATISTICS)
     query = BENCHMARK_QUERY.format(
         statistics=statistics, peer_group=REPORT_PEER_GROUP, neighbours_min_n=NEIGHBOURS_MIN_N
@@ -414,7 +420,7 @@ def add_packs(
 
 def _write_outputs(
     folder: Path,
-    data: WindowData,
+    data: WindowData | OperationalWindow,
     window_: Window,
     key: bytes,
     publication: str,
@@ -425,6 +431,16 @@ def _write_outputs(
     control (submitted data), then the pages, extracts and board packs (every organisation's
     with `packs` True, or those it names)."""
     collection = COLLECTIONS[window_.collection]
+    if isinstance(data, OperationalWindow):
+        common = {
+            "collection": collection.name,
+            "window": window_,
+            "version": version_,
+            "code_version": version("peerbench"),
+            "input_count": len(data.inputs),
+            "disclosure": True,
+        }
+        return write_operational_outputs(folder, data, window_, key, publication, common, packs)
     last = data.months[-1]
     history = with_signals(data.history, months_before(last, SPC_MONTHS))
     rows = with_intervals(data.benchmarks).merge(

@@ -260,13 +260,12 @@ def _previous_lake_records(
 
 def _publication_inputs(home: _Home, collection: Collection, window_: Window) -> Inputs:
     """The input files the mart holds for the window now: what publishing would record."""
-    from assets.publications import INPUTS_QUERY
+    from assets.publications import window_inputs
 
-    bounds = collection.partitions_def.time_window_for_partition_key(window_.partition_key)
-    rows = home.warehouse.execute(
-        INPUTS_QUERY, [collection.code, bounds.start.date(), bounds.end.date()]
-    ).fetchall()
-    return {(str(file), str(sha256)) for file, sha256 in rows}
+    rows = window_inputs(home.warehouse, window_)
+    return {
+        (str(f), str(s)) for f, s in zip(rows["source_file"], rows["source_sha256"], strict=True)
+    }
 
 
 def _render(collection: Collection, statuses: list[WindowStatus], show_all: bool) -> list[str]:

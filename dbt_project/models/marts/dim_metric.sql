@@ -31,7 +31,9 @@ described as (
         cast(metrics.plausible_max as double) as plausible_max,
         metrics.service_lines,
         metrics.source,
-        metrics.guidance
+        metrics.guidance,
+        metrics.numerator_measure,
+        metrics.denominator_measure
 
     from metrics
     left join collections on metrics.collection = collections.collection
