@@ -62,13 +62,20 @@ levels as (
 
     union all
 
+    {# a slice's share of the whole (whole_*) is of the whole provider's: a team without a
+       row for the slice (no staff of the band) still adds its contacts to the whole #}
     select
         organisation_code,
         cast(null as varchar) as team_code,
         slice as service_line,
         period_start
         {%- for column in measure_columns %},
+        {%- if column.startswith('whole_') %}
+        cast(sum(sum(case when slice = 'all' then {{ column }} end))
+            over (partition by organisation_code, period_start) as double) as {{ column }}
+        {%- else %}
         cast(sum({{ column }}) as double) as {{ column }}
+        {%- endif %}
         {%- endfor %}
 
     from team_months
