@@ -2,8 +2,9 @@
 
 Two providers send small extracts in the canonical layout (docs/operational_extracts.md). RXA
 sends twelve months, July 2024 to June 2025: June is written out row by row below, every other
-month is the same small "standard month" (a loop). RXB sends January to April and June 2025 (no
-May, so no April-June quarter) and no establishment in June. Every base measure of
+month is the same small "standard month" (a loop); its team RXA-DN2 opened in September 2024.
+RXB sends January to April and June 2025 (no May, so no April-June quarter) and no establishment
+in February (so its January-March quarter has no workforce metric). Every base measure of
 seeds/operational_measures.csv is worked out by hand in the comments, from the definitions (the
 seed, the catalogue and the extracts' specification), never from the SQL; the metrics'
 numerators and denominators are those measures, as the catalogue names them. The module builds
@@ -66,7 +67,7 @@ ESR_HEADER = (
 
 RXA_TEAMS = TEAMS_HEADER + (
     "RXA-DN1,District nursing north,community_nursing,2018-04-01,\n"
-    "RXA-DN2,District nursing south,community_nursing,2018-04-01,\n"
+    "RXA-DN2,District nursing south,community_nursing,2024-09-01,\n"
     "RXA-TH1,Community therapies,community_therapies,2018-04-01,\n"
 )
 RXB_TEAMS = TEAMS_HEADER + "RXB-DN1,Community nursing,community_nursing,,\n"
@@ -79,12 +80,14 @@ RXB_TEAMS = TEAMS_HEADER + "RXB-DN1,Community nursing,community_nursing,,\n"
 #        DN1-P4: a vacant band 5 nurse's post, budget 1.0
 #        20000005 admin and clerical (not clinical), band 4, 0.5 WTE (DN1-P5, budget 0.5)
 #        B9000001 a bank nurse: no ESR record, band 5 on the roster
-#   DN2  20000004 registered nurse, band 7, 0.8 WTE on a post budgeted at 0.6 (over establishment)
+#   DN2  20000004 registered nurse, band 7, 0.8 WTE on a post budgeted at 0.6 (over
+#        establishment), since the team opened on 1 September 2024
 #   TH1  20000006 allied health professional, band 7, 1.0 WTE (TH1-P1): starts 1 May 2025, the
 #        post vacant before
 #        20000007 therapy assistant, band 4 in ESR, 1.0 WTE (TH1-P2); worked June's shift on a
 #        band 5 post (acting up): ESR's band 4 is the one that counts
-#        A9000002 an agency therapist: no ESR record, no band on the roster
+#        A9000002 an agency therapist: no ESR record, no band on the roster; on 10 June she
+#        also covers half an hour in DN2
 # Patients P01-P04 have NHS numbers (the same pseudonym in every extract and team), the others
 # only the EPR's local id.
 
@@ -97,7 +100,7 @@ DN1-P3,20000003,RXA-DN1,registered_nurse,5,1.0,1.0,2019-09-02,2025-06-15,0
 DN1-P3,20000008,RXA-DN1,registered_nurse,5,1.0,1.0,2025-06-16,,0
 DN1-P4,,RXA-DN1,registered_nurse,5,0,1.0,,,0
 DN1-P5,20000005,RXA-DN1,admin_and_clerical,4,0.5,0.5,2022-01-10,,0
-DN2-P1,20000004,RXA-DN2,registered_nurse,7,0.8,0.6,2018-05-01,,0
+DN2-P1,20000004,RXA-DN2,registered_nurse,7,0.8,0.6,2024-09-01,,0
 TH1-P1,20000006,RXA-TH1,allied_health_professional,7,1.0,1.0,2025-05-01,,3
 TH1-P2,20000007,RXA-TH1,therapy_assistant,4,1.0,1.0,2022-02-01,,0
 """,
@@ -115,6 +118,7 @@ B9000001,RXA-DN1,2025-06-07,20:00,32:00,60,clinical,bank,no,5
 20000006,RXA-TH1,2025-06-03,09:00,17:00,30,clinical,substantive,no,7
 20000007,RXA-TH1,2025-06-03,09:00,17:00,30,clinical,substantive,no,5
 A9000002,RXA-TH1,2025-06-10,09:00,13:00,0,clinical,agency,no,
+A9000002,RXA-DN2,2025-06-10,14:00,14:30,0,clinical,agency,no,
 """,
     "epr_contacts": CONTACTS_HEADER
     + """\
@@ -162,12 +166,12 @@ TR5,P01,9434765919,RXA-TH1,gp,routine,2025-04-01 09:00,2025-04-02,2025-04-08 09:
 def rxa_standard_month(month: str) -> dict[str, str]:
     """RXA's every month but June 2025 (`month` is YYYY-MM): the same establishment (20000006
     in post from May 2025, TH1-P1 vacant before), one clinical shift, one contact and one or two
-    referrals per team."""
+    referrals per team; no row of RXA-DN2 before it opened in September 2024."""
     therapist = "20000006,RXA-TH1,allied_health_professional,7,1.0,1.0,2025-05-01"
     if month < "2025-05":
         therapist = ",RXA-TH1,allied_health_professional,7,0,1.0,"
     m = month
-    return {
+    extracts = {
         "esr_staff": ESR_HEADER
         + f"""\
 DN1-P1,20000001,RXA-DN1,registered_nurse,6,1.0,1.0,2020-01-06,,0
@@ -175,7 +179,7 @@ DN1-P2,20000002,RXA-DN1,healthcare_assistant,3,0.8,1.0,2021-03-01,,0
 DN1-P3,20000003,RXA-DN1,registered_nurse,5,1.0,1.0,2019-09-02,,0
 DN1-P4,,RXA-DN1,registered_nurse,5,0,1.0,,,0
 DN1-P5,20000005,RXA-DN1,admin_and_clerical,4,0.5,0.5,2022-01-10,,0
-DN2-P1,20000004,RXA-DN2,registered_nurse,7,0.8,0.6,2018-05-01,,0
+DN2-P1,20000004,RXA-DN2,registered_nurse,7,0.8,0.6,2024-09-01,,0
 TH1-P1,{therapist},,0
 TH1-P2,20000007,RXA-TH1,therapy_assistant,4,1.0,1.0,2022-02-01,,0
 """,
@@ -198,10 +202,16 @@ SR2,P19,,RXA-TH1,self,urgent,{m}-03 08:00,{m}-03,,
 SR3,P04,4010232137,RXA-DN1,community,routine,{m}-01 10:00,{m}-01,{m}-01 11:00,{m}-11
 """,
     }
+    if month < "2024-09":
+        for name, text in extracts.items():
+            extracts[name] = "".join(
+                line for line in text.splitlines(True) if "RXA-DN2" not in line
+            )
+    return extracts
 
 
 def rxb_standard_month(month: str, establishment: bool = True) -> dict[str, str]:
-    """RXB's every month (one team, two nurses); its June has no establishment."""
+    """RXB's every month (one team, two nurses); its February has no establishment."""
     m = month
     extracts = {
         "eroster_shifts": SHIFTS_HEADER
@@ -238,7 +248,7 @@ def land_extracts(home: Path) -> None:
     for month in RXA_MONTHS:
         months["RXA", month] = RXA_JUNE if month == "2025-06" else rxa_standard_month(month)
     for month in RXB_MONTHS:
-        months["RXB", month] = rxb_standard_month(month, establishment=month != "2025-06")
+        months["RXB", month] = rxb_standard_month(month, establishment=month != "2025-02")
     for (organisation, month), extracts in months.items():
         for name, text in extracts.items():
             path = root / organisation / month / f"{name}.csv"
@@ -364,9 +374,11 @@ RXA_DN1_JUNE = measures(
 # Contacts D01-D03: booked 3, attended D01 D02 = 2, none missed (D03 cancelled); face to face
 #   2, a visit D01, a clinic D02 at 13:30 (after 1pm); 60 + 30 min = 1.5 h, travel 0.5 h,
 #   delivery 2 h; interventions 3 + 1 = 4; booked 2 h, lost (D03) 0.5 h; band 7 (20000004): 1.5 h.
-# Shifts: 20000004 09:00-10:00 = 1 clinical hour on 1 shift day, covering 1 day. Contact and
-#   travel hours (2) exceed it: indirect max(1 - 1.5 - 0.5, 0) = 0, non-clinical
-#   max(1 - 1.5, 0) = 0, never below 0 in a team's month.
+# Shifts: 20000004 09:00-10:00 on the 4th and A9000002 (agency) 14:00-14:30 on the 10th = 1.5
+#   clinical hours, 0.5 of them agency, on 2 shift days covering 2 days: A9000002's day counts
+#   in DN2 and in TH1, each team's own shift day. Contact and travel hours (2) exceed them:
+#   indirect max(1.5 - 1.5 - 0.5, 0) = 0, never below 0 in a team's month; non-clinical
+#   1.5 - 1.5 = 0.
 # Establishment: 0.8 WTE in post on a 0.6 budget: vacant max(0.6 - 0.8, 0) = 0 (an excess does
 #   not offset DN1's vacancy); 30 x 0.8 = 24 WTE days; contracted 0.8 x 37.5 / 7 x 30 = 900 / 7.
 #   Stability: 20000004 at the start and the end: 1 of 1.
@@ -377,8 +389,8 @@ RXA_DN2_JUNE = measures(
     visits=1, clinic_contacts=1, clinic_contacts_after_1pm=1, clinical_hours=1.5,
     travel_hours=0.5, delivery_hours=2, interventions=4, booked_hours=2, lost_hours=0.5,
     clinical_hours_band_7_plus=1.5, whole_contacts_attended=2, whole_clinical_hours=1.5,
-    clinical_shift_days=1, clinical_shift_hours=1, shift_hours=1, covered_days=1,
-    calendar_days=30,
+    clinical_shift_days=2, clinical_shift_hours=1.5, shift_hours=1.5, bank_agency_hours=0.5,
+    covered_days=2, calendar_days=30,
     wte_in_post=0.8, budgeted_wte=0.6, clinical_wte=0.8, clinical_budgeted_wte=0.6,
     registered_clinical_wte=0.8, headcount=1, clinical_wte_months=0.8,
     clinical_headcount_months=1, available_fte_days=24, contracted_clinical_hours=0.8 * 30 * WEEK,
@@ -428,8 +440,9 @@ RXA_TH1_JUNE = measures(
 
 # --- RXA as a whole, June: its three teams' measures summed ---------------------------------
 # 20 booked, 15 attended, 3 missed (a DNA rate of 3 / 18), 13 face to face, 8 visits; 10.5
-# contact hours, 61.5 clinical shift hours on 9 shift days; indirect 34.75 + 0 + 14.75 = 49.5
-# (the net 61.5 - 10.5 - 2.5 = 48.5 would let DN2's excess offset the others); vacant
+# contact hours, 41.5 + 1.5 + 19 = 62 clinical shift hours on 5 + 2 + 3 = 10 shift days (the
+# agency therapist's 10 June in two teams is two); indirect 34.75 + 0 + 14.75 = 49.5 (the net
+# 62 - 10.5 - 2.5 = 49 would let DN2's excess offset the others); vacant
 # 1.2 + 0 + 0 = 1.2 of 7.1 budgeted (not 7.1 - 6.1 = 1.0); 5.6 clinical WTE, contracted
 # 5.6 x 37.5 / 7 x 30 = 900 h; stability 6 of 7; received 5 (May 3), caseload 8.
 RXA_JUNE_ALL = measures(
@@ -439,9 +452,9 @@ RXA_JUNE_ALL = measures(
     booked_hours=13, lost_hours=2.5, delegable_contacts=4, delegable_contacts_band_2_4=1,
     clinical_hours_band_2_4=1.25, clinical_hours_band_7_plus=3.25, whole_contacts_attended=15,
     whole_clinical_hours=10.5,
-    clinical_shift_days=9, clinical_shift_hours=61.5, shift_hours=67.5, bank_agency_hours=15,
+    clinical_shift_days=10, clinical_shift_hours=62, shift_hours=68, bank_agency_hours=15.5,
     overtime_hours=7.5, indirect_hours=49.5, non_clinical_hours=51.5, shift_hours_band_2_4=15,
-    covered_days=7, calendar_days=90,
+    covered_days=8, calendar_days=90,
     wte_in_post=6.1, budgeted_wte=7.1, vacant_wte=1.2, clinical_wte=5.6,
     clinical_budgeted_wte=6.6, registered_clinical_wte=3.8, unregistered_clinical_wte=1.8,
     headcount=7, clinical_wte_months=5.6, clinical_headcount_months=6, available_fte_days=183,
@@ -520,7 +533,8 @@ RXA_BAND_6_JUNE = measures(
 #   to face, a visit D01, clinics D02 (13:30) T01 (09:30) T02 (13:00): 2 after 1pm; 60 + 30 + 45
 #   + 60 = 195 min = 3.25 h, travel 0.5 h; interventions 3 + 1 + 2 + 1 = 7; booked 225 min, lost
 #   (D03) 0.5 h. Shifts 1 + 7.5 = 8.5 h on 2 days; indirect per team: DN2 max(1 - 1.5 - 0.5, 0)
-#   = 0, TH1 7.5 - 1.75 = 5.75 (not the net 4.75); non-clinical 0 + 5.75. Establishment 0.8 +
+#   = 0, TH1 7.5 - 1.75 = 5.75 (not the net 4.75); non-clinical DN2 max(1 - 1.5, 0) = 0 + TH1
+#   5.75 (not the net 5.25). Establishment 0.8 +
 #   1.0 = 1.8 WTE, budget 0.6 + 1.0 = 1.6, vacant 0 + 0 (DN2's excess offsets nothing); 24 + 30
 #   WTE days, 3 sick.
 RXA_BAND_7_PLUS_JUNE = measures(
@@ -619,9 +633,9 @@ RXA_QUARTER = measures(
     booked_hours=17, lost_hours=3.5, delegable_contacts=4, delegable_contacts_band_2_4=1,
     clinical_hours_band_2_4=2.25, clinical_hours_band_7_plus=3.25, whole_contacts_attended=19,
     whole_clinical_hours=13.5,
-    clinical_shift_days=15, clinical_shift_hours=99.5, shift_hours=105.5, bank_agency_hours=15,
+    clinical_shift_days=16, clinical_shift_hours=100, shift_hours=106, bank_agency_hours=15.5,
     overtime_hours=7.5, indirect_hours=84, non_clinical_hours=86.5, shift_hours_band_2_4=30,
-    covered_days=13, calendar_days=3 * (30 + 31 + 30),
+    covered_days=14, calendar_days=3 * (30 + 31 + 30),
     wte_in_post=17.3 / 3, budgeted_wte=7.1, vacant_wte=4.6 / 3, clinical_wte=15.8 / 3,
     clinical_budgeted_wte=6.6, registered_clinical_wte=10.4 / 3, unregistered_clinical_wte=1.8,
     headcount=20 / 3, clinical_wte_months=15.8, clinical_headcount_months=17,
@@ -639,30 +653,46 @@ RXA_QUARTER = measures(
 )  # fmt: skip
 
 # --- RXA, the 12 months July 2024 to June 2025 -----------------------------------------------
-# Ten standard months without the therapist (July to April: 31 + 31 + 30 + 31 + 30 + 31 + 31
-# + 28 + 31 + 30 = 304 days), May with her, and June: (metric, numerator, denominator).
-YEAR_DAYS_BEFORE_MAY = 304
+# July and August 2024 (31 days each) are standard months before DN2 opened: 2 attended contacts
+# (DN2's was a missed one), 7.5 + 7.5 = 15 clinical shift hours on 2 shift days covering 2 days
+# of 2 teams; in post DN1 3.3 + TH1 1.0 = 4.3 WTE (headcount 5), clinical 3.8, budget 4.5 + 2.0 =
+# 6.5, vacant 1.2 + 1.0 = 2.2. Then eight standard months with DN2 and without the therapist
+# (September to April: 30 + 31 + 30 + 31 + 31 + 28 + 31 + 30 = 242 days), May with her (31 days)
+# and June (30): (metric, numerator, denominator).
 RXA_ROLLING_12 = [
-    ("OP_CONTACTS_PER_SHIFT_DAY", 2 * 11 + 15, 3 * 11 + 9),
-    ("OP_CLINICAL_SHIFT_PCT", 1.5 * 11 + 10.5, 19 * 11 + 61.5),
-    ("OP_SERVICE_COVERAGE", 3 * 11 + 7, 3 * 365),
-    ("OP_CONTACTS_PER_WTE", 2 * 11 + 15, 4.6 * 10 + 5.6 + 5.6),
+    ("OP_CONTACTS_PER_SHIFT_DAY", 2 * 11 + 15, 2 + 2 + 3 * 9 + 10),
+    ("OP_CLINICAL_SHIFT_PCT", 1.5 * 11 + 10.5, 15 + 15 + 19 * 9 + 62),
+    ("OP_SERVICE_COVERAGE", 2 + 2 + 3 * 9 + 8, 2 * (31 + 31) + 3 * (242 + 31 + 30)),
+    ("OP_CONTACTS_PER_WTE", 2 * 11 + 15, 3.8 * 2 + 4.6 * 8 + 5.6 + 5.6),
     # leavers over the headcount averaged over 12 month ends: the annual turnover
-    ("OP_TURNOVER_RATE", 1, (6 * 10 + 7 + 7) / 12),
-    # in post on 1 July 2024 the same 6 as on 1 April, 5 of them at 30 June 2025
-    ("OP_STABILITY_INDEX", 5, 6),
-    ("OP_SICKNESS_RATE", 5, 5.1 * YEAR_DAYS_BEFORE_MAY + 6.1 * 31 + 183),
-    ("OP_VACANCY_RATE", (2.2 * 10 + 1.2 + 1.2) / 12, 7.1),
-    ("OP_CASELOAD_PER_WTE", (1 * 11 + 8) / 12, (4.6 * 10 + 5.6 + 5.6) / 12),
-    ("OP_CLINICAL_AVAILABILITY_PCT", 19 * 11 + 61.5,
-     (4.6 * YEAR_DAYS_BEFORE_MAY + 5.6 * 31 + 5.6 * 30) * WEEK),
+    ("OP_TURNOVER_RATE", 1, (5 * 2 + 6 * 8 + 7 + 7) / 12),
+    # in post on 1 July 2024 20000001 20000002 20000003 20000005 (DN1) and 20000007 (TH1) = 5,
+    # all but 20000003 still there on 30 June 2025
+    ("OP_STABILITY_INDEX", 4, 5),
+    ("OP_SICKNESS_RATE", 5, 4.3 * 62 + 5.1 * 242 + 6.1 * 31 + 183),
+    ("OP_VACANCY_RATE", (2.2 * 10 + 1.2 + 1.2) / 12, (6.5 * 2 + 7.1 * 10) / 12),
+    ("OP_CASELOAD_PER_WTE", (1 * 11 + 8) / 12, (3.8 * 2 + 4.6 * 8 + 5.6 + 5.6) / 12),
+    ("OP_CLINICAL_AVAILABILITY_PCT", 15 + 15 + 19 * 9 + 62,
+     (3.8 * 62 + 4.6 * 242 + 5.6 * 31 + 5.6 * 30) * WEEK),
     ("OP_NEW_REFERRALS", 3 * 11 + 5, None),
     ("OP_ACTIVE_CASELOAD", 8, None),  # June's end
     ("OP_WAITING_LIST", 2, None),
 ]  # fmt: skip
+# RXA-DN2 over the same 12 months: ten months from September, each with 0.8 WTE in post on a
+# 0.6 budget and one day covered by a clinical shift (June two); its only attended contacts are
+# June's 2. Its stocks are averaged over the period's 12 months, as the provider's are (so that
+# the teams add up to the provider): 0.8 x 10 / 12 WTE in post, 10 / 12 teams with staff, a
+# budget of 0.6 x 10 / 12.
+RXA_DN2_ROLLING_12 = [
+    ("OP_AVERAGE_TEAM_WTE", 0.8 * 10 / 12, 10 / 12),
+    ("OP_TURNOVER_RATE", 0, 10 / 12),
+    ("OP_VACANCY_RATE", 0, 0.6 * 10 / 12),
+    ("OP_CONTACTS_PER_WTE", 2, 0.8 * 10),  # WTE summed over the months: 8 WTE-months
+    ("OP_SERVICE_COVERAGE", 9 + 2, 242 + 31 + 30),  # calendar days from September only
+]  # fmt: skip
 
 
-# --- RXB's month (one team, RXB-DN1) ---------------------------------------------------------
+# --- RXB (one team, RXB-DN1): every month the same ------------------------------------------
 # Contacts B1 (attended visit, 60 min, 20 travel, band 6), B2 (attended visit, 30 min, 10 travel,
 # insulin by 30000002, band 3: delegated), B3 (missed); shifts 7.5 + 4 = 11.5 h on 2 staff-days,
 # 1 day covered; establishment 2 WTE (1.0 band 6, 1.0 band 3), fully budgeted; BR1 received,
@@ -685,6 +715,24 @@ def rxb_month(days: int) -> dict[str, float]:
         accepted_first_contacts=1, first_contacts_within_14_days=1, follow_up_contacts=1,
         caseload=1, caseload_end=1, caseload_months=1, caseload_reviewed=1,
     )  # fmt: skip
+
+
+# January-March 2025 (31 + 28 + 31 days), February without its establishment: the contacts',
+# shifts' and referrals' measures of three months (contacts 3 x 2 on 3 x 2 shift days); no
+# establishment measure, as the establishment was not sent for every month of the quarter.
+RXB_QUARTER = measures(
+    contacts_booked=9, contacts_attended=6, contacts_dna=3, attended_or_dna=9,
+    contacts_attended_f2f=6, visits=6, clinical_hours=4.5, travel_hours=1.5, delivery_hours=6,
+    interventions=6, booked_hours=6, lost_hours=1.5, delegable_contacts=3,
+    delegable_contacts_band_2_4=3, clinical_hours_band_2_4=1.5, whole_contacts_attended=6,
+    whole_clinical_hours=4.5,
+    clinical_shift_days=6, clinical_shift_hours=34.5, shift_hours=34.5, indirect_hours=28.5,
+    non_clinical_hours=30, shift_hours_band_2_4=12, covered_days=3, calendar_days=90,
+    referrals_received=3, referrals_from_gp=3, referrals_triaged=3, referrals_accepted=3,
+    first_contacts=3, days_to_first_contact=3, first_contacts_within_18_weeks=3,
+    accepted_first_contacts=3, first_contacts_within_14_days=3, follow_up_contacts=3,
+    caseload=1, caseload_end=1, caseload_months=3, caseload_reviewed=1,
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -736,6 +784,15 @@ def expected(level: dict[str, float], service_line: str = "all") -> Expected:
         for m in METRICS.values()
         if service_line in m.service_lines
     }
+
+
+def without(expected: Expected, *codes: str, establishment: bool = False) -> Expected:
+    """The metrics but those named (and, with `establishment`, those of an establishment not
+    sent: a numerator or denominator from ESR)."""
+    dropped = set(codes)
+    if establishment:
+        dropped |= {c for c, m in METRICS.items() if {m.numerator, m.denominator} & ESR_MEASURES}
+    return {code: value for code, value in expected.items() if code not in dropped}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1000,6 +1057,9 @@ def test_metrics_over_rolling_12_months(built: Built) -> None:
     year = found(built, "RXA", "2024-07-01", grain="rolling_12_months")
     wanted = {code: (numerator, denominator) for code, numerator, denominator in RXA_ROLLING_12}
     assert_values({code: year[code] for code in wanted}, wanted)
+    dn2 = found(built, "RXA", "2024-07-01", grain="rolling_12_months", team="RXA-DN2")
+    wanted = {code: (numerator, denominator) for code, numerator, denominator in RXA_DN2_ROLLING_12}
+    assert_values({code: dn2[code] for code in wanted}, wanted)
     # no 12 months before it were sent: no growth on them
     assert "OP_REFERRAL_GROWTH" not in year
     rows = built.values[built.values["grain"] == "rolling_12_months"]
@@ -1068,20 +1128,24 @@ def test_a_team_without_rows_in_a_sent_extract_counts_0(built: Built) -> None:
 
 
 def test_a_ratio_whose_denominator_extract_was_not_sent_has_no_row(built: Built) -> None:
-    # RXB's June: contacts, shifts and referrals but no establishment, and May not sent
-    june = found(built, "RXB", "2025-06-01")
-    level = rxb_month(30)
-    not_sent = {code for code, m in METRICS.items() if {m.numerator, m.denominator} & ESR_MEASURES}
-    assert {"OP_CONTACTS_PER_WTE", "OP_VACANCY_RATE", "OP_CLINICAL_AVAILABILITY_PCT"} <= not_sent
-    wanted = {
-        code: value
-        for code, value in expected(level).items()
-        if code not in not_sent and code != "OP_REFERRAL_GROWTH"  # May was not sent
-    }
-    assert_values(june, wanted)
-    # a month it sent whole has every metric: February 2025 (28 days), 1 referral as in January
-    february = rxb_month(28) | {"referrals_received_previous": 1, "referrals_received_change": 0}
-    assert_values(found(built, "RXB", "2025-02-01"), expected(february))
+    # RXB's February: contacts, shifts and referrals but no establishment: no contacts per WTE,
+    # no vacancy rate, no stability ...; the rest as every month (January's 1 referral before)
+    february = without(expected(rxb_month(28) | {"referrals_received_previous": 1}),
+                       establishment=True)  # fmt: skip
+    assert {"OP_CONTACTS_PER_WTE", "OP_VACANCY_RATE", "OP_STABILITY_INDEX"}.isdisjoint(february)
+    assert_values(found(built, "RXB", "2025-02-01"), february)
+    # a month sent whole has every metric; January and June have no month before them sent
+    for month, days in (("2025-01-01", 31), ("2025-06-01", 30)):
+        assert_values(
+            found(built, "RXB", month), without(expected(rxb_month(days)), "OP_REFERRAL_GROWTH")
+        )
+
+
+def test_a_quarter_has_no_metric_of_an_extract_missing_a_month(built: Built) -> None:
+    # RXB's January-March: no workforce metric (February's establishment was not sent) and no
+    # growth (no October-December); the others over the three months
+    quarter = without(expected(RXB_QUARTER), "OP_REFERRAL_GROWTH", establishment=True)
+    assert_values(found(built, "RXB", "2025-01-01", grain="quarter"), quarter)
 
 
 def test_a_quarter_needs_every_month_sent(built: Built) -> None:
@@ -1112,12 +1176,24 @@ def test_quarters_are_benchmarked_against_the_quarter_before(built: Built) -> No
         for row in rows.itertuples()
     }  # fmt: skip
     assert close(got, {
-        # RXA's standard quarters: 2 attended contacts on 3 shift days a month, 6 / 9
-        ("2024-07", "RXA"): (6 / 9, 1, 6 / 9, 1, None),
-        ("2024-10", "RXA"): (6 / 9, 1, 6 / 9, 1, 6 / 9),
+        # RXA's standard quarters: 2 attended contacts on 3 shift days a month, 6 / 9; DN2
+        # opened in September, so July-September's shift days are 2 + 2 + 3
+        ("2024-07", "RXA"): (6 / 7, 1, 6 / 7, 1, None),
+        ("2024-10", "RXA"): (6 / 9, 1, 6 / 9, 1, 6 / 7),
         # January-March: RXB's 2 on 2 a month joins it; RXB's first quarter has none before
         ("2025-01", "RXA"): (6 / 9, 2, (6 / 9 + 1) / 2, 2, 6 / 9),
         ("2025-01", "RXB"): (1, 2, (6 / 9 + 1) / 2, 1, None),
-        # April-June: RXA alone (RXB sent no May), (2 + 2 + 15) / (3 + 3 + 9) against 6 / 9
-        ("2025-04", "RXA"): (19 / 15, 1, 19 / 15, 1, 6 / 9),
+        # April-June: RXA alone (RXB sent no May), (2 + 2 + 15) / (3 + 3 + 10) against 6 / 9
+        ("2025-04", "RXA"): (19 / 16, 1, 19 / 16, 1, 6 / 9),
     }), got  # fmt: skip
+    # RXB's January-March has no contacts per WTE (February's establishment was not sent): RXA
+    # (6 contacts over 4.6 x 3 WTE-months) is benchmarked alone
+    per_wte = built.benchmarks[
+        (built.benchmarks["metric_code"] == "OP_CONTACTS_PER_WTE")
+        & (built.benchmarks["service_line"] == "all")
+        & (built.benchmarks["grain"] == "quarter")
+        & (built.benchmarks["period_start"] == pd.Timestamp("2025-01-01"))
+        & (built.benchmarks["peer_group"] == "all")
+    ]
+    assert per_wte["organisation_code"].tolist() == ["RXA"]
+    assert close(per_wte[["value", "peer_n"]].iloc[0].tolist(), [6 / 13.8, 1])
