@@ -261,15 +261,14 @@ def land_extracts(home: Path) -> None:
 def build(home: Path) -> None:
     """The lake (the register and team registers, then every month of the four extracts in one
     run) and the mart (one dbt build), all through Dagster."""
-    with dg.instance_for_test() as instance:
-        for assets, tags in (
-            ([organisations, collection_windows, operational_teams], None),
-            ([epr_referrals, epr_contacts, eroster_shifts, esr_staff],
-             range_tags("2024-07-01", "2025-06-01")),
-            ([mart_dbt_models], None),
-        ):  # fmt: skip
-            result = dg.materialize(assets, instance=instance, resources=RESOURCES, tags=tags)
-            assert result.success
+    instance = dg.DagsterInstance.ephemeral()  # in memory: the runs' events are not kept
+    for assets, tags in (
+        ([organisations, collection_windows, operational_teams], None),
+        ([epr_referrals, epr_contacts, eroster_shifts, esr_staff],
+         range_tags("2024-07-01", "2025-06-01")),
+        ([mart_dbt_models], None),
+    ):  # fmt: skip
+        assert dg.materialize(assets, instance=instance, resources=RESOURCES, tags=tags).success
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,9 +277,9 @@ def build(home: Path) -> None:
 
 
 def _seed_measures() -> dict[str, str]:
-    """Every base measure of the seed and how a period aggregates its months."""
+    """Every base measure of the seed and the extract it comes from."""
     with MEASURES.open(newline="") as handle:
-        return {row["measure"]: row["aggregation"] for row in csv.DictReader(handle)}
+        return {row["measure"]: row["extract"] for row in csv.DictReader(handle)}
 
 
 SEED_MEASURES = _seed_measures()
@@ -317,8 +316,8 @@ WEEK = 37.5 / 7  # contracted hours per WTE and day: 37.5 hours a week
 #   7.5 (overtime), 20000003 7.5, 20000008 7.5, B9000001 20:00-32:00 less 60 = 11 (bank,
 #   overnight) = 41.5 h on 5 shift days (20000001 and 20000002 on the 2nd, 20000003 on the 5th,
 #   B9000001 on the 7th, 20000008 on the 16th); every shift adds 20000001's training 2 and
-#   20000005's non-clinical 4: 47.5 h. Bank 11 h, overtime
-#   7.5 h; clinical hours of bands 2-4: 20000002's 7.5 (20000005's shift is not clinical).
+#   20000005's non-clinical 4: 47.5 h. Bank 11 h, overtime 7.5 h; clinical hours of bands 2-4:
+#   20000002's 7.5 (20000005's shift is not clinical).
 #   Days with a clinical shift: 2nd, 5th, 7th, 16th = 4 of 30.
 #   Indirect 41.5 - 5.5 - 1.25 = 34.75; non-clinical 41.5 - 5.5 = 36.
 # Establishment at 30 June: in post 20000001 1.0, 20000002 0.8, 20000008 1.0 (from the 16th),
@@ -442,9 +441,9 @@ RXA_TH1_JUNE = measures(
 # 20 booked, 15 attended, 3 missed (a DNA rate of 3 / 18), 13 face to face, 8 visits; 10.5
 # contact hours, 41.5 + 1.5 + 19 = 62 clinical shift hours on 5 + 2 + 3 = 10 shift days (the
 # agency therapist's 10 June in two teams is two); indirect 34.75 + 0 + 14.75 = 49.5 (the net
-# 62 - 10.5 - 2.5 = 49 would let DN2's excess offset the others); vacant
-# 1.2 + 0 + 0 = 1.2 of 7.1 budgeted (not 7.1 - 6.1 = 1.0); 5.6 clinical WTE, contracted
-# 5.6 x 37.5 / 7 x 30 = 900 h; stability 6 of 7; received 5 (May 3), caseload 8.
+# 62 - 10.5 - 2.5 = 49 would let DN2's excess offset the others); vacant 1.2 + 0 + 0 = 1.2 of
+# 7.1 budgeted (not 7.1 - 6.1 = 1.0); 5.6 clinical WTE, contracted 5.6 x 37.5 / 7 x 30 = 900 h;
+# stability 6 of 7; received 5 (May 3), caseload 8.
 RXA_JUNE_ALL = measures(
     contacts_booked=20, contacts_attended=15, contacts_dna=3, attended_or_dna=18,
     contacts_attended_f2f=13, visits=8, clinic_contacts=5, clinic_contacts_after_1pm=3,
@@ -534,9 +533,9 @@ RXA_BAND_6_JUNE = measures(
 #   + 60 = 195 min = 3.25 h, travel 0.5 h; interventions 3 + 1 + 2 + 1 = 7; booked 225 min, lost
 #   (D03) 0.5 h. Shifts 1 + 7.5 = 8.5 h on 2 days; indirect per team: DN2 max(1 - 1.5 - 0.5, 0)
 #   = 0, TH1 7.5 - 1.75 = 5.75 (not the net 4.75); non-clinical DN2 max(1 - 1.5, 0) = 0 + TH1
-#   5.75 (not the net 5.25). Establishment 0.8 +
-#   1.0 = 1.8 WTE, budget 0.6 + 1.0 = 1.6, vacant 0 + 0 (DN2's excess offsets nothing); 24 + 30
-#   WTE days, 3 sick.
+#   5.75 (not the net 5.25). A9000002's half hour in DN2 has no band. Establishment 0.8 + 1.0 =
+#   1.8 WTE, budget 0.6 + 1.0 = 1.6, vacant 0 + 0 (DN2's excess offsets nothing); 24 + 30 WTE
+#   days, 3 sick.
 RXA_BAND_7_PLUS_JUNE = measures(
     contacts_booked=5, contacts_attended=4, attended_or_dna=4, contacts_attended_f2f=4,
     visits=1, clinic_contacts=3, clinic_contacts_after_1pm=2, clinical_hours=3.25,
@@ -577,11 +576,11 @@ RXA_ACTIVITIES_JUNE = {
 #   unregistered 0.8 + 1.0; budget 4.5 + 0.6 + 2.0 = 7.1 (clinical 6.6); vacant DN1 1.2 + TH1
 #   (1 without the therapist); WTE days = WTE in post x the month's days.
 # Referrals: SR1 (DN1, GP, accepted on receipt, seen the next day 09:00, 24 h: on the caseload,
-#   P01 seen by DN1 that month), SR2 (TH1, urgent, accepted, waiting 0 days), SR3 (DN1, accepted,
-#   seen after 1 h, discharged 10 days after receipt). Received 3, urgent 1, GP 1, triaged and
-#   accepted 3 (0 days), 1 discharge (10 days), first contacts 2 (1,440 + 60 min), caseload 1
-#   (reviewed), waiting 1 (under 18 weeks). Follow-ups per team: DN1 max(1 - 2, 0) = 0, TH1
-#   1 - 0 = 1: 1 (not the net 2 - 2 = 0).
+#   P01 seen by DN1 that month), SR2 (TH1, urgent, accepted, not seen: waiting), SR3 (DN1,
+#   accepted, seen after 1 h, discharged 10 days after receipt). Received 3, urgent 1, GP 1,
+#   triaged and accepted 3 (0 days), 1 discharge (10 days), first contacts 2 (1,440 + 60 min),
+#   caseload 1 (reviewed), waiting 1 (under 18 weeks). Follow-ups per team: DN1 max(1 - 2, 0)
+#   = 0, TH1 1 - 0 = 1: 1 (not the net 2 - 2 = 0).
 def rxa_standard(days: int, therapist: bool) -> dict[str, float]:
     t = 1.0 if therapist else 0.0
     return measures(
@@ -664,6 +663,9 @@ RXA_ROLLING_12 = [
     ("OP_CLINICAL_SHIFT_PCT", 1.5 * 11 + 10.5, 15 + 15 + 19 * 9 + 62),
     ("OP_SERVICE_COVERAGE", 2 + 2 + 3 * 9 + 8, 2 * (31 + 31) + 3 * (242 + 31 + 30)),
     ("OP_CONTACTS_PER_WTE", 2 * 11 + 15, 3.8 * 2 + 4.6 * 8 + 5.6 + 5.6),
+    # WTE in post averaged over the 12 months: (4.3 x 2 + 5.1 x 8 + 6.1 x 2) / 12, over teams
+    # with staff (2 x 2 + 3 x 10) / 12
+    ("OP_AVERAGE_TEAM_WTE", (4.3 * 2 + 5.1 * 8 + 6.1 * 2) / 12, (2 * 2 + 3 * 10) / 12),
     # leavers over the headcount averaged over 12 month ends: the annual turnover
     ("OP_TURNOVER_RATE", 1, (5 * 2 + 6 * 8 + 7 + 7) / 12),
     # in post on 1 July 2024 20000001 20000002 20000003 20000005 (DN1) and 20000007 (TH1) = 5,
@@ -694,9 +696,11 @@ RXA_DN2_ROLLING_12 = [
 
 # --- RXB (one team, RXB-DN1): every month the same ------------------------------------------
 # Contacts B1 (attended visit, 60 min, 20 travel, band 6), B2 (attended visit, 30 min, 10 travel,
-# insulin by 30000002, band 3: delegated), B3 (missed); shifts 7.5 + 4 = 11.5 h on 2 staff-days,
-# 1 day covered; establishment 2 WTE (1.0 band 6, 1.0 band 3), fully budgeted; BR1 received,
-# accepted, seen after 24 h and on the caseload (P20 seen). Contacts per shift day 2 / 2.
+# insulin by 30000002, band 3: delegated), B3 (missed visit, 30 min): 1.5 contact hours, 0.5 of
+# travel. Shifts 7.5 + 4 = 11.5 h (4 by band 3) on 2 staff-days, 1 day covered; indirect
+# 11.5 - 1.5 - 0.5 = 9.5, non-clinical 10. Establishment 2 WTE (1.0 band 6, 1.0 band 3), fully
+# budgeted, contracted 2 x 37.5 / 7 a day. BR1 received from a GP, accepted, seen after 24 h (1
+# day) and on the caseload (P20 seen by B1); follow-ups 2 - 1 = 1.
 def rxb_month(days: int) -> dict[str, float]:
     return measures(
         contacts_booked=3, contacts_attended=2, contacts_dna=1, attended_or_dna=3,
@@ -947,17 +951,12 @@ def test_the_catalogue_divides_the_seeds_measures() -> None:
     for metric in METRICS.values():
         assert metric.numerator in SEED_MEASURES
         assert metric.denominator is None or metric.denominator in SEED_MEASURES
-    assert {m for m, _ in SEED_MEASURES.items() if _extract(m) == "esr_staff"} == ESR_MEASURES
+    assert {m for m, extract in SEED_MEASURES.items() if extract == "esr_staff"} == ESR_MEASURES
     # the band-only shares: every other metric is given for the whole ('all')
     assert [m.code for m in METRICS.values() if "all" not in m.service_lines] == [
         "OP_ACTIVITY_BY_BAND",
         "OP_CLINICAL_HOURS_BY_BAND",
     ]
-
-
-def _extract(measure: str) -> str:
-    with MEASURES.open(newline="") as handle:
-        return next(r["extract"] for r in csv.DictReader(handle) if r["measure"] == measure)
 
 
 @pytest.mark.parametrize(
@@ -1060,6 +1059,13 @@ def test_metrics_over_rolling_12_months(built: Built) -> None:
     dn2 = found(built, "RXA", "2024-07-01", grain="rolling_12_months", team="RXA-DN2")
     wanted = {code: (numerator, denominator) for code, numerator, denominator in RXA_DN2_ROLLING_12}
     assert_values({code: dn2[code] for code in wanted}, wanted)
+    # so the teams' averages add up to the provider's: DN1 3.3, DN2 0.8 x 10 / 12, TH1
+    # (1.0 x 10 + 2.0 x 2) / 12
+    teams = [
+        found(built, "RXA", "2024-07-01", grain="rolling_12_months", team=team)
+        for team in ("RXA-DN1", "RXA-DN2", "RXA-TH1")
+    ]
+    assert close([team["OP_AVERAGE_TEAM_WTE"][0] for team in teams], [3.3, 0.8 * 10 / 12, 14 / 12])
     # no 12 months before it were sent: no growth on them
     assert "OP_REFERRAL_GROWTH" not in year
     rows = built.values[built.values["grain"] == "rolling_12_months"]
@@ -1150,14 +1156,16 @@ def test_a_quarter_has_no_metric_of_an_extract_missing_a_month(built: Built) -> 
 
 def test_a_quarter_needs_every_month_sent(built: Built) -> None:
     periods = built.values[built.values["grain"] != "month"]
-    assert sorted(set(zip(periods["organisation_code"], periods["grain"],
-                          periods["period_start"].astype(str), strict=True))) == [
-        ("RXA", "quarter", "2024-07-01"),
-        ("RXA", "quarter", "2024-10-01"),
-        ("RXA", "quarter", "2025-01-01"),
-        ("RXA", "quarter", "2025-04-01"),
-        ("RXA", "rolling_12_months", "2024-07-01"),
-        ("RXB", "quarter", "2025-01-01"),  # not April-June: no May
+    found = periods[["organisation_code", "grain", "period_start", "period_end", "source_file"]]
+    assert sorted(found.drop_duplicates().astype(str).itertuples(index=False, name=None)) == [
+        ("RXA", "quarter", "2024-07-01", "2024-09-30", "operational/RXA/2024-07..2024-09/"),
+        ("RXA", "quarter", "2024-10-01", "2024-12-31", "operational/RXA/2024-10..2024-12/"),
+        ("RXA", "quarter", "2025-01-01", "2025-03-31", "operational/RXA/2025-01..2025-03/"),
+        ("RXA", "quarter", "2025-04-01", "2025-06-30", "operational/RXA/2025-04..2025-06/"),
+        ("RXA", "rolling_12_months", "2024-07-01", "2025-06-30",
+         "operational/RXA/2024-07..2025-06/"),
+        ("RXB", "quarter", "2025-01-01", "2025-03-31", "operational/RXB/2025-01..2025-03/"),
+        # no RXB April-June (no May) and no rolling 12 months (five months sent)
     ]  # fmt: skip
 
 
