@@ -1043,13 +1043,16 @@ def test_an_activity_without_contacts_has_no_values(built: Built) -> None:
 
 
 def test_every_metric_of_a_quarter(built: Built) -> None:
-    # e.g. contacts per shift day (2 + 2 + 15) / (3 + 3 + 9) = 19 / 15; vacancy rate
+    # e.g. contacts per shift day (2 + 2 + 15) / (3 + 3 + 10) = 19 / 16; vacancy rate
     # ((2.2 + 1.2 + 1.2) / 3) / 7.1; turnover 1 / ((6 + 7 + 7) / 3); the active caseload June's 8
-    quarter = found(built, "RXA", "2025-04-01", grain="quarter")
-    assert_values(quarter, expected(RXA_QUARTER))
-    rows = built.values[(built.values["grain"] == "quarter")
-                        & (built.values["period_start"] == pd.Timestamp("2025-04-01"))]  # fmt: skip
-    assert set(rows["period_end"]) == {pd.Timestamp("2025-06-30")}
+    assert_values(found(built, "RXA", "2025-04-01", grain="quarter"), expected(RXA_QUARTER))
+    # the band-only shares: band 5's contacts are June's 4 (C08 to C11), 2.75 h, of the quarter's
+    # 2 + 2 + 15 attended and 1.5 + 1.5 + 10.5 hours
+    band_5 = found(built, "RXA", "2025-04-01", grain="quarter", service_line="band_5")
+    assert_values(
+        {code: band_5[code] for code in ("OP_ACTIVITY_BY_BAND", "OP_CLINICAL_HOURS_BY_BAND")},
+        {"OP_ACTIVITY_BY_BAND": (4, 19), "OP_CLINICAL_HOURS_BY_BAND": (2.75, 13.5)},
+    )
 
 
 def test_metrics_over_rolling_12_months(built: Built) -> None:
