@@ -2,10 +2,12 @@
     each team as a whole; each provider as a whole, by band group and activity type (its teams
     summed) and by department (its teams in the department summed); per month, per NHS quarter
     and per rolling 12 months. A period's value aggregates its months as the seed says: flows
-    are summed, stocks averaged over the months ('mean') or taken at the last month's end
-    ('last'); the 'period' measures are worked over the whole period (workforce stability from
-    the establishment at its start and end, referrals of the period before). A quarter or a
-    rolling 12 months is given only when the provider sent extracts for every one of its months.
+    are summed, stocks averaged over the period's months ('mean') or taken at the last month's
+    end ('last'); the 'period' measures are worked over the whole period (workforce stability
+    from the establishment at its start and end, referrals of the period before). A quarter or a
+    rolling 12 months is given only when the provider sent extracts for every one of its months,
+    and each measure of it only when the provider has that measure for every month (its extract
+    sent each month).
     Rebuilt whole each time: it reads int_operational_team_months, a few rows per team and month
     (the big extracts were reduced there, incrementally). -#}
 
@@ -62,13 +64,20 @@ levels as (
 
     union all
 
+    {# a slice's share of the whole (whole_*) is of the whole provider's: a team without a
+       row for the slice (no staff of the band) still adds its contacts to the whole #}
     select
         organisation_code,
         cast(null as varchar) as team_code,
         slice as service_line,
         period_start
         {%- for column in measure_columns %},
+        {%- if column.startswith('whole_') %}
+        cast(sum(sum(case when slice = 'all' then {{ column }} end))
+            over (partition by organisation_code, period_start) as double) as {{ column }}
+        {%- else %}
         cast(sum({{ column }}) as double) as {{ column }}
+        {%- endif %}
         {%- endfor %}
 
     from team_months
@@ -160,6 +169,30 @@ periods as (
 
 ),
 
+{#- a period's measure needs every one of its months: the provider's value for each (a month
+    whose extract was not sent has none, so a quarter missing a month's establishment has no
+    WTE, rather than a rate per WTE over three months' contacts and two months' staff) -#}
+complete as (
+
+    select
+        periods.organisation_code,
+        periods.grain,
+        periods.period_start,
+        monthly.measure
+
+    from periods
+    inner join monthly
+        on periods.organisation_code = monthly.organisation_code
+        and monthly.period_start >= periods.period_start
+        and monthly.period_start <= periods.last_month
+    where monthly.team_code is null and monthly.service_line = 'all'
+    group by periods.organisation_code, periods.grain, periods.period_start, monthly.measure
+    having count(*) = max(periods.months)
+
+),
+
+{#- a stock's mean is over the period's months: a level without a row in a month (a team that
+    opened during the period, a band without staff that month) had none of it -#}
 rolled as (
 
     select
@@ -172,7 +205,7 @@ rolled as (
         monthly.measure,
         case max(measures.aggregation)
             when 'sum' then sum(monthly.value)
-            when 'mean' then avg(monthly.value)
+            when 'mean' then sum(monthly.value) / max(periods.months)
             when 'last' then max(case when monthly.period_start = periods.last_month
                 then monthly.value end)
         end as value
@@ -183,6 +216,11 @@ rolled as (
         and monthly.period_start >= periods.period_start
         and monthly.period_start <= periods.last_month
     inner join measures on monthly.measure = measures.measure
+    inner join complete
+        on monthly.organisation_code = complete.organisation_code
+        and periods.grain = complete.grain
+        and periods.period_start = complete.period_start
+        and monthly.measure = complete.measure
     group by
         monthly.organisation_code, monthly.team_code, monthly.service_line, periods.grain,
         periods.period_start, periods.last_month, monthly.measure
@@ -234,6 +272,11 @@ staff_at_start as (
     inner join periods
         on establishment.organisation_code = periods.organisation_code
         and establishment.period_start = periods.period_start
+    inner join complete  -- the establishment of every month: its headcount in each
+        on periods.organisation_code = complete.organisation_code
+        and periods.grain = complete.grain
+        and periods.period_start = complete.period_start
+        and complete.measure = 'headcount'
     where establishment.staff_pseudonym is not null
         and establishment.start_date < periods.period_start
 
