@@ -947,15 +947,16 @@ def test_the_lake_holds_pseudonyms_and_no_identifier(built: Built) -> None:
 
 
 def test_the_catalogue_divides_the_seeds_measures() -> None:
-    assert len(METRICS) == 61
+    assert len(METRICS) == 62
     for metric in METRICS.values():
         assert metric.numerator in SEED_MEASURES
         assert metric.denominator is None or metric.denominator in SEED_MEASURES
     assert {m for m, extract in SEED_MEASURES.items() if extract == "esr_staff"} == ESR_MEASURES
-    # the band-only shares: every other metric is given for the whole ('all')
+    # the band-only and activity-only shares: every other metric is given for the whole ('all')
     assert [m.code for m in METRICS.values() if "all" not in m.service_lines] == [
         "OP_ACTIVITY_BY_BAND",
         "OP_CLINICAL_HOURS_BY_BAND",
+        "OP_CLINICAL_HOURS_BY_ACTIVITY",
     ]
 
 
@@ -1023,9 +1024,11 @@ def test_every_metric_of_an_activity_type(built: Built, activity: str) -> None:
     level = measures(
         contacts_booked=booked, contacts_attended=attended, contacts_dna=dna,
         attended_or_dna=attended_or_dna, contacts_attended_f2f=f2f, visits=visits,
-        clinical_hours=hours,
+        clinical_hours=hours, whole_contacts_attended=15, whole_clinical_hours=10.5,
     )  # fmt: skip
-    # DNA rate, utilisation, face to face and home visit shares, contact hours
+    # DNA rate, utilisation, face to face and home visit shares, contact hours, and the share of
+    # the provider's 10.5 contact hours (C04's half hour has no activity: the shares sum to
+    # 10 of 10.5)
     assert_values(
         found(built, "RXA", "2025-06-01", service_line=activity), expected(level, activity)
     )

@@ -255,9 +255,10 @@ referral_growth as (
 
 ),
 
-{#- workforce stability: assignments in post at the period's start (in its first month's
-    establishment, started before it) and, of those, in post in the same team at the end of its
-    last month -#}
+{#- workforce stability: staff in post at the period's start (in its first month's
+    establishment, started before it) and, of those, in post at the end of its last month: for
+    a team (and a department, its teams summed) in the same team, for the provider anywhere in
+    it (the NHS stability index: a move between teams is no loss to the organisation) -#}
 staff_at_start as (
 
     select
@@ -324,10 +325,19 @@ stability as (
     union all
 
     select
-        organisation_code, cast(null as varchar), 'all', grain, period_start, last_month,
-        sum(staff_at_start), sum(staff_stayed)
-    from team_stability
-    group by organisation_code, grain, period_start, last_month
+        staff_at_start.organisation_code, cast(null as varchar), 'all', staff_at_start.grain,
+        staff_at_start.period_start, staff_at_start.last_month,
+        cast(count(distinct staff_at_start.staff_pseudonym) as double),
+        cast(count(distinct case when staff_at_end.staff_pseudonym is not null
+            then staff_at_start.staff_pseudonym end) as double)
+    from staff_at_start
+    left join staff_at_end
+        on staff_at_start.organisation_code = staff_at_end.organisation_code
+        and staff_at_start.last_month = staff_at_end.last_month
+        and staff_at_start.staff_pseudonym = staff_at_end.staff_pseudonym
+    group by
+        staff_at_start.organisation_code, staff_at_start.grain, staff_at_start.period_start,
+        staff_at_start.last_month
 
     union all
 
