@@ -260,13 +260,16 @@ def _not_before(column: str, earlier: str, words: str) -> RowRule:
 
 
 def _not_an_nhs_number(column: str, what: str) -> RowRule:
-    """Codes kept in clear (team codes, the provider's own contact ids, position numbers) may not
-    hold anything shaped like an NHS number: one keyed into the wrong column (`943-476-5919`
-    matches the team code pattern) would otherwise pass into the lake and the mart in clear."""
+    """Codes kept in clear (team codes and names, the provider's own contact ids, position
+    numbers) may not hold anything shaped like an NHS number, alone or within the code
+    (`943-476-5919`, `DN-943-4765919`, `EV9434765919`): one keyed into the wrong column would
+    otherwise pass into the lake and the mart in clear. The shape is the one messages mask
+    (`contracts.validation.NHS_NUMBER_SHAPE`: no digit either side)."""
+    shape = "(^|[^0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}([^0-9]|$)"
     return RowRule(
         column,
         f"an NHS number, not {what}",
-        f"not regexp_full_match(rows.{column}, '[0-9]{{3}}[ -]?[0-9]{{3}}[ -]?[0-9]{{4}}')",
+        f"rows.{column} is null or not regexp_matches(rows.{column}, '{shape}')",
     )
 
 
@@ -296,6 +299,7 @@ def _extract(name: str, rules: tuple[RowRule, ...]) -> Contract:
 def teams_contract(_: str = "") -> Contract:
     rules = (
         _team_not_an_nhs_number,
+        _not_an_nhs_number("team_name", "a team name"),  # free text, kept in clear
         _real_day("opened_on", NOT_A_DATE),
         _real_day("closed_on", NOT_A_DATE),
         _not_before("closed_on", "opened_on", "the team opened"),
