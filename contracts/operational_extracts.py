@@ -226,8 +226,14 @@ def _month_bounds(month: str) -> tuple[str, str]:
 
 
 def _real_day(column: str, rule: str) -> RowRule:
-    """A date (or date-time) that has the shape but is no day of the calendar (2025-02-30)."""
-    return RowRule(column, rule, f"rows.{column} is null or {_day(column)} is not null")
+    """A date (or date-time) that has the shape but is no day of the calendar (2025-02-30), or,
+    for a date-time, no time of the day (25:61): the lake types it, and a value that does not
+    convert would stop the whole partition's ingest."""
+    if KINDS.get(column) == "datetime":
+        real = f"try_strptime(rows.{column}, '%Y-%m-%d %H:%M') is not null"
+    else:
+        real = f"{_day(column)} is not null"
+    return RowRule(column, rule, f"rows.{column} is null or {real}")
 
 
 def _dated_in(column: str, month: str) -> tuple[RowRule, RowRule]:

@@ -728,3 +728,430 @@ def test_a_layout_whose_end_follows_no_column_is_refused():
     layout = Layout("x", "X", "epr_contacts", (ColumnMap("end_time", "To", "%H:%M", "start_time"),))
     with pytest.raises(ValueError, match="'after: start_time' names no column"):
         layout.select(TEST_KINDS)
+
+
+# 2 and 3. malformed extracts: quarantined whole, every error located, the rest kept
+
+
+def on_line(text: str, line: int, old: str, new: str) -> str:
+    """`text` with `old` replaced by `new` on one line (the header is line 1)."""
+    lines = text.splitlines(keepends=True)
+    assert old in lines[line - 1], (line, old)
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    return "".join(lines)
+
+
+def canonical(extract: str, old: str, new: str) -> str:
+    """The canonical extract with its third line (second row) changed."""
+    return on_line(TEAMS if extract == "teams" else CANONICAL[extract], 3, old, new)
+
+
+UNKNOWN_TEAM = "team is not in the provider's team register (operational/<ORG>/teams.csv)"
+NOT_A_DATE = "not a calendar date written YYYY-MM-DD"
+NOT_A_DATETIME = "not a date and time written YYYY-MM-DD HH:MM"
+SHIFT_3 = "28765432-3,DN-1,2025-06-03,20:00,32:00,60,clinical,substantive,yes,6"
+POSITION_3 = "POS-002,,DN-1,healthcare_assistant,3,0,1.0,,,0"
+REFERRAL_3 = "RF-55002,PT7731002,,TH-1,self,routine,2025-06-10 08:30,,,2025-06-12"
+TEAM_3 = "TH-1,Community Therapy,community_therapies,,"
+# name -> (extract, file, [(line, column, rule)]): each sent by a provider of its own, whose
+# other extracts are good
+MALFORMED: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
+    # EPR contacts
+    "contact dated 2025-02-30": (
+        "epr_contacts",
+        canonical("epr_contacts", "2025-06-02", "2025-02-30"),
+        [(3, "contact_date", NOT_A_DATE)],
+    ),
+    "contact in another month": (
+        "epr_contacts",
+        canonical("epr_contacts", "2025-06-02", "2025-07-01"),
+        [(3, "contact_date", "date is not in the extract's month 2025-06")],
+    ),
+    "contact of no minutes": (
+        "epr_contacts",
+        canonical("epr_contacts", "23:30,24:10", "23:30,23:30"),
+        [(3, "end_time", "end is not after start")],
+    ),
+    "contact ending before it starts": (
+        "epr_contacts",
+        canonical("epr_contacts", "23:30,24:10", "23:30,22:00"),
+        [(3, "end_time", "end is not after start")],
+    ),
+    "contact with negative travel": (
+        "epr_contacts",
+        canonical("epr_contacts", ",0,1,", ",-5,1,"),
+        [(3, "travel_minutes", "greater_than_or_equal_to(0)")],
+    ),
+    "contact of an unknown team": (
+        "epr_contacts",
+        canonical("epr_contacts", ",DN-1,", ",DN-9,"),
+        [(3, "team_code", UNKNOWN_TEAM)],
+    ),
+    "contact id repeated": (
+        "epr_contacts",
+        canonical("epr_contacts", "EV1002", "EV1001"),
+        [(3, "contact_id", "duplicates an earlier row's key")],
+    ),
+    "NHS number failing modulus 11": (
+        "epr_contacts",
+        canonical("epr_contacts", "EV1002,,", "EV1002,9434765918,"),
+        [(3, "nhs_number", "NHS number fails the modulus 11 check")],
+    ),
+    "NHS number as a contact id": (
+        "epr_contacts",
+        canonical("epr_contacts", "EV1002", "9434765919"),
+        [(3, "contact_id", "an NHS number, not a contact id")],
+    ),
+    "NHS number within a contact id": (
+        "epr_contacts",
+        canonical("epr_contacts", "EV1002", "EV9434765919"),
+        [(3, "contact_id", "an NHS number, not a contact id")],
+    ),
+    "NHS number as a team code": (
+        "epr_contacts",
+        canonical("epr_contacts", ",DN-1,", ",943-476-5919,"),
+        [(3, "team_code", "an NHS number, not a team code"), (3, "team_code", UNKNOWN_TEAM)],
+    ),
+    "NHS number within a team code": (
+        "epr_contacts",
+        canonical("epr_contacts", ",DN-1,", ",DN-943-4765919,"),
+        [(3, "team_code", "an NHS number, not a team code"), (3, "team_code", UNKNOWN_TEAM)],
+    ),
+    # eRoster shifts
+    "shift over 24 hours": (
+        "eroster_shifts",
+        canonical("eroster_shifts", "20:00,32:00", "20:00,44:01"),
+        [(3, "end_time", "shift is over 24 hours")],
+    ),
+    "shift ending before it starts": (
+        "eroster_shifts",
+        canonical("eroster_shifts", "20:00,32:00", "20:00,08:00"),
+        [(3, "end_time", "end is not after start")],
+    ),
+    "shift of no minutes": (
+        "eroster_shifts",
+        canonical("eroster_shifts", "20:00,32:00", "20:00,20:00"),
+        [(3, "end_time", "end is not after start")],
+    ),
+    "break as long as the shift": (
+        "eroster_shifts",
+        canonical("eroster_shifts", "32:00,60,", "32:00,720,"),
+        [(3, "break_minutes", "break is not shorter than the shift")],
+    ),
+    "break longer than the shift": (
+        "eroster_shifts",
+        canonical("eroster_shifts", "32:00,60,", "32:00,900,"),
+        [(3, "break_minutes", "break is not shorter than the shift")],
+    ),
+    "shift key repeated": (
+        "eroster_shifts",
+        canonical("eroster_shifts", SHIFT_3, SHIFT_3.replace("06-03,20:00", "06-02,08:00")),
+        [(3, "staff_id, shift_date, start_time", "duplicates an earlier row's key")],
+    ),
+    "shift in month 13": (
+        "eroster_shifts",
+        canonical("eroster_shifts", "2025-06-03", "2025-13-03"),
+        [(3, "shift_date", NOT_A_DATE)],
+    ),
+    "shift of an unknown team": (
+        "eroster_shifts",
+        canonical("eroster_shifts", ",DN-1,", ",ZZ-1,"),
+        [(3, "team_code", UNKNOWN_TEAM)],
+    ),
+    # ESR establishment
+    "vacant position with a WTE": (
+        "esr_staff",
+        canonical("esr_staff", POSITION_3, POSITION_3.replace(",3,0,", ",3,0.5,")),
+        [(3, "wte", "a vacant position (no assignment number) has a WTE or a start date")],
+    ),
+    "sickness over the month's days": (
+        "esr_staff",
+        canonical("esr_staff", POSITION_3, "POS-002,,DN-1,healthcare_assistant,3,0,1.0,,,30.5"),
+        [(3, "sickness_absence_days", "more days of sickness than 2025-06 has (30)")],
+    ),
+    "position id repeated": (
+        "esr_staff",
+        canonical("esr_staff", "POS-002", "POS-001"),
+        [(3, "position_id", "duplicates an earlier row's key")],
+    ),
+    "NHS number as a position id": (
+        "esr_staff",
+        canonical("esr_staff", "POS-002", "943 476 5919"),
+        [(3, "position_id", "an NHS number, not a position number")],
+    ),
+    "WTE over 1.5": (
+        "esr_staff",
+        canonical(
+            "esr_staff",
+            POSITION_3,
+            "POS-002,28765439-1,DN-1,nursing_associate,4,1.6,1,2024-01-01,,0",
+        ),
+        [(3, "wte", "in_range(0, 1.5)")],
+    ),
+    "assignment that ended before the month": (
+        "esr_staff",
+        canonical(
+            "esr_staff",
+            POSITION_3,
+            "POS-002,28765439-1,DN-1,nursing_associate,4,1,1,2024-01-01,2025-05-31,0",
+        ),
+        [(3, "leaving_date", "left before 2025-06: not on the establishment in the month")],
+    ),
+    # EPR referrals
+    "referral received after the month": (
+        "epr_referrals",
+        canonical(
+            "epr_referrals", REFERRAL_3, "RF-55002,PT7731002,,TH-1,self,routine,2025-07-02 09:00,,,"
+        ),
+        [(3, "received_at", "after the extract's month 2025-06: not known at its end")],
+    ),
+    "referral accepted after the month": (
+        "epr_referrals",
+        canonical("epr_referrals", "08:30,,,2025-06-12", "08:30,2025-07-01,,"),
+        [(3, "accepted_on", "after the extract's month 2025-06: not known at its end")],
+    ),
+    "referral discharged before the month": (
+        "epr_referrals",
+        canonical(
+            "epr_referrals", "2025-06-10 08:30,,,2025-06-12", "2025-05-10 08:30,,,2025-05-31"
+        ),
+        [(3, "discharged_on", "discharged before 2025-06: the referral was not open in the month")],
+    ),
+    "referral discharged before it was received": (
+        "epr_referrals",
+        canonical("epr_referrals", "2025-06-12", "2025-06-09"),
+        [(3, "discharged_on", "before the referral was received")],
+    ),
+    "referral id repeated": (
+        "epr_referrals",
+        canonical("epr_referrals", "RF-55002", "RF-55001"),
+        [(3, "referral_id", "duplicates an earlier row's key")],
+    ),
+    "referral received on 2025-02-30": (
+        "epr_referrals",
+        canonical("epr_referrals", "2025-06-10 08:30", "2025-02-30 08:30"),
+        [(3, "received_at", NOT_A_DATETIME)],
+    ),
+    "referral received at 25:61": (
+        "epr_referrals",
+        canonical("epr_referrals", "2025-06-10 08:30", "2025-06-10 25:61"),
+        [(3, "received_at", NOT_A_DATETIME)],
+    ),
+    # team registers
+    "team code repeated": (
+        "teams",
+        canonical("teams", TEAM_3, TEAM_3.replace("TH-1", "DN-1")),
+        [(3, "team_code", "duplicates an earlier row's key")],
+    ),
+    "team closed before it opened": (
+        "teams",
+        canonical(
+            "teams", TEAM_3, "TH-1,Community Therapy,community_therapies,2024-01-01,2023-12-31"
+        ),
+        [(3, "closed_on", "before the team opened")],
+    ),
+    "team of no department": (
+        "teams",
+        canonical("teams", "community_therapies", "podiatry"),
+        [(3, "department", "isin(['community_nursing', 'community_therapies'])")],
+    ),
+    # a system's export: errors in its own terms
+    "SystmOne date that is no day": (
+        "epr_contacts",
+        on_line(SYSTMONE_CONTACTS, 3, "02/06/2025", "31/06/2025"),
+        [(3, "Event Date", f"{NOT_A_DATE} (this export writes it DD/MM/YYYY)")],
+    ),
+    "SystmOne code it does not have": (
+        "epr_contacts",
+        on_line(SYSTMONE_CONTACTS, 3, "TELEPHONE", "Carrier Pigeon"),
+        [
+            (
+                3,
+                "Contact Method",
+                "not one of SystmOne's codes: Face to face, Telephone, Video Consultation",
+            )
+        ],
+    ),
+    "SystmOne header lacking a column": (
+        "epr_contacts",
+        on_line(SYSTMONE_CONTACTS, 1, ",Outcome,", ",Result,"),
+        [(1, "Outcome", "expected column of the SystmOne layout is missing")],
+    ),
+    "EMIS date that is no day": (
+        "epr_contacts",
+        on_line(EMIS_CONTACTS, 3, "02-JUN-2025", "31-Jun-2025"),
+        [(3, "AppointmentDate", f"{NOT_A_DATE} (this export writes it DD-Mon-YYYY)")],
+    ),
+    "HealthRoster break in words": (
+        "eroster_shifts",
+        on_line(HEALTHROSTER_SHIFTS, 3, ",1:00,", ",1 hour,"),
+        [
+            (
+                3,
+                "Unpaid Break",
+                "coerce_dtype('int64'): not a whole number (this export writes it HH:MM)",
+            )
+        ],
+    ),
+    "ESR band 1": (
+        "esr_staff",
+        on_line(ESR_STAFF, 3, "band 3", "Band 1"),
+        [(3, "Pay Band", "not an AfC band")],
+    ),
+    "canonical header lacking a column": (
+        "epr_contacts",
+        CANONICAL["epr_contacts"].replace(",interventions,", ",").replace(",0,1,\n", ",0,\n"),
+        [(1, "interventions", "expected column is missing")],
+    ),
+}
+# name -> (extract, file): at the edge of a rule, and accepted
+EDGES: dict[str, tuple[str, str]] = {
+    "shift of exactly 24 hours": (
+        "eroster_shifts",
+        canonical("eroster_shifts", "20:00,32:00", "20:00,44:00"),
+    ),
+    "break a minute shorter than the shift": (
+        "eroster_shifts",
+        canonical("eroster_shifts", "32:00,60,", "32:00,719,"),
+    ),
+    "sickness every day of the month": (
+        "esr_staff",
+        canonical("esr_staff", POSITION_3, "POS-002,,DN-1,healthcare_assistant,3,0,1.0,,,30"),
+    ),
+    "referral discharged on the month's first day": (
+        "epr_referrals",
+        canonical(
+            "epr_referrals", "2025-06-10 08:30,,,2025-06-12", "2025-05-10 08:30,,,2025-06-01"
+        ),
+    ),
+    "RiO contact ending the next day": ("epr_contacts", RIO_CONTACTS),
+}
+# RXR: a register and a contacts file accepted in a first run, each replaced by a broken one
+# for the second; its second run's shifts (a new file) name a team only the old register has.
+RXR_BROKEN_TEAMS = TEAMS.replace("TH-1,Community Therapy", "DN-1,Community Therapy")
+RXR_BROKEN_CONTACTS = canonical("epr_contacts", "2025-06-02", "2025-06-31")
+RXR_NEW_SHIFTS = canonical("eroster_shifts", ",60,", ",45,")
+
+
+def _provider(index: int) -> str:
+    return f"Q{index:03d}"
+
+
+SENDERS = {name: _provider(index) for index, name in enumerate([*MALFORMED, *EDGES])}
+
+
+def _relative(organisation: str, extract: str) -> str:
+    if extract == "teams":
+        return f"operational/{organisation}/teams.csv"
+    return f"operational/{organisation}/{MONTH}/{extract}.csv"
+
+
+@pytest.fixture(scope="module")
+def malformed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """RXA's and RXR's good files, run; then RXR's register and contacts replaced by broken ones
+    and every malformed and edge file landed, each from a provider of its own, run again."""
+    home = tmp_path_factory.mktemp("malformed")
+    with pytest.MonkeyPatch.context() as patch:
+        use_home(home, patch)
+        land_register(home, dict.fromkeys(["RXA", "RXR", *SENDERS.values()], "community_provider"))
+        for organisation in ("RXA", "RXR"):
+            land(home, f"{organisation}/teams.csv", TEAMS)
+            for extract, text in CANONICAL.items():
+                land(home, f"{organisation}/{MONTH}/{extract}.csv", text)
+        materialize(None, JUNE)
+        first = {dataset: lake(home, dataset) for dataset in DATASETS}
+        first["operational_teams"] = lake(home, "operational_teams", None)
+        land(home, "RXR/teams.csv", RXR_BROKEN_TEAMS)
+        land(home, f"RXR/{MONTH}/epr_contacts.csv", RXR_BROKEN_CONTACTS)
+        land(home, f"RXR/{MONTH}/eroster_shifts.csv", RXR_NEW_SHIFTS)
+        for name, (extract, text, *_) in [*MALFORMED.items(), *EDGES.items()]:
+            organisation = SENDERS[name]
+            land(home, f"{organisation}/teams.csv", text if extract == "teams" else TEAMS)
+            if extract == "teams":
+                continue  # a provider without a register has no extract accepted
+            for other, good in CANONICAL.items():
+                land(
+                    home, f"{organisation}/{MONTH}/{other}.csv", text if other == extract else good
+                )
+        materialize(None, JUNE)
+        yield {"home": home, "first": first}
+
+
+def _report(home: Path, extract: str, relative: str) -> list[tuple]:
+    dataset = "operational_teams" if extract == "teams" else extract
+    folder = home / "quarantine" / dataset / ("" if extract == "teams" else f"period={MONTH}")
+    path = folder / f"{relative.replace('/', '__')}.violations.json"
+    if not path.exists():
+        return []
+    return [
+        (v["file"], v["line"], v["column"], v["rule"])
+        for v in json.loads(path.read_text())["violations"]
+    ]
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_a_malformed_file_is_quarantined_with_every_error_located(malformed: dict, name: str):
+    home, (extract, _, expected) = malformed["home"], MALFORMED[name]
+    organisation = SENDERS[name]
+    relative = _relative(organisation, extract)
+    assert _report(home, extract, relative) == [(relative, *error) for error in expected]
+    dataset = "operational_teams" if extract == "teams" else extract
+    month = None if extract == "teams" else MONTH
+    assert submissions(home, dataset, month).loc[relative, "status"] == "quarantined"
+    rows = lake(home, dataset, month)
+    assert of(rows, organisation).empty
+    assert len(of(rows, "RXA")) == (2 if extract == "teams" else 3)  # others' files stand
+    if extract != "teams":  # and so do the provider's own other files
+        for other in set(DATASETS) - {extract}:
+            assert len(of(lake(home, other), organisation)) == 3, other
+
+
+@pytest.mark.parametrize("name", list(EDGES))
+def test_a_file_at_the_edge_of_a_rule_is_accepted(malformed: dict, name: str):
+    home, (extract, _) = malformed["home"], EDGES[name]
+    relative = _relative(SENDERS[name], extract)
+    assert _report(home, extract, relative) == []
+    assert submissions(home, extract).loc[relative, ["status", "rows"]].tolist() == ["accepted", 3]
+    assert len(of(lake(home, extract), SENDERS[name])) == 3
+
+
+def test_the_edge_files_reach_the_lake_with_their_lengths(malformed: dict):
+    shifts = of(lake(malformed["home"], "eroster_shifts"), SENDERS["shift of exactly 24 hours"])
+    assert sorted(shifts["duration_minutes"]) == [480, 510, 1440]
+    contacts = of(
+        lake(malformed["home"], "epr_contacts"), SENDERS["RiO contact ending the next day"]
+    )
+    assert contacts.set_index("contact_id").loc[
+        "EV1002", ["end_time", "duration_minutes"]
+    ].tolist() == [
+        "24:10",
+        40,
+    ]
+
+
+def test_a_refused_team_register_leaves_the_previous_one_in_force(malformed: dict):
+    home, first = malformed["home"], malformed["first"]
+    assert _report(home, "teams", "operational/RXR/teams.csv") == [
+        ("operational/RXR/teams.csv", 3, "team_code", "duplicates an earlier row's key")
+    ]
+    teams = of(lake(home, "operational_teams", None), "RXR").reset_index(drop=True)
+    assert teams["team_code"].tolist() == ["DN-1", "TH-1"]
+    pd.testing.assert_frame_equal(
+        teams, of(first["operational_teams"], "RXR").reset_index(drop=True)
+    )
+    # the new shifts name TH-1, which only the register in force has: accepted
+    shifts = of(lake(home, "eroster_shifts"), "RXR")
+    assert sorted(shifts["break_minutes"]) == [30, 30, 45]
+    assert set(shifts["source_sha256"]) == {hashlib.sha256(RXR_NEW_SHIFTS.encode()).hexdigest()}
+
+
+def test_a_refused_extract_replaced_in_place_keeps_the_months_previous_rows(malformed: dict):
+    home, first = malformed["home"], malformed["first"]
+    relative = f"operational/RXR/{MONTH}/epr_contacts.csv"
+    assert _report(home, "epr_contacts", relative) == [(relative, 3, "contact_date", NOT_A_DATE)]
+    assert submissions(home, "epr_contacts").loc[relative, "status"] == "quarantined"
+    kept = of(lake(home, "epr_contacts"), "RXR").reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, of(first["epr_contacts"], "RXR").reset_index(drop=True))
+    assert set(kept["source_sha256"]) == {
+        hashlib.sha256(CANONICAL["epr_contacts"].encode()).hexdigest()
+    }
