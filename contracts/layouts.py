@@ -81,8 +81,12 @@ class Layout:
         return all(column in present for column in self.required)
 
     def missing(self, header: list[str]) -> list[str]:
+        """The export's columns the header lacks, each once (RiO's start feeds two columns)."""
         present = {normalised(name) for name in header}
-        return [c.column for c in self.columns if c.column and normalised(c.column) not in present]
+        lacking = [
+            c.column for c in self.columns if c.column and normalised(c.column) not in present
+        ]
+        return list(dict.fromkeys(lacking))
 
     def of(self, target: str) -> ColumnMap | None:
         return next((c for c in self.columns if c.target == target), None)

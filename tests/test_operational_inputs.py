@@ -977,6 +977,11 @@ MALFORMED: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
         on_line(SYSTMONE_CONTACTS, 1, ",Outcome,", ",Result,"),
         [(1, "Outcome", "expected column of the SystmOne layout is missing")],
     ),
+    "RiO header lacking a column read twice": (
+        "epr_contacts",
+        on_line(RIO_CONTACTS, 1, "Start Date Time", "Start"),
+        [(1, "Start Date Time", "expected column of the RiO layout is missing")],
+    ),
     "EMIS date that is no day": (
         "epr_contacts",
         on_line(EMIS_CONTACTS, 3, "02-JUN-2025", "31-Jun-2025"),
