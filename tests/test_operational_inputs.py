@@ -649,6 +649,43 @@ def test_a_layout_selects_canonical_text_from_the_exports_columns():
     ]
 
 
+def test_a_date_time_end_is_on_the_day_its_date_says():
+    """A clock time earlier than the start is the next day's; a date-time carries its own day,
+    so an end the same day before the start, or days later, is not turned into a next-day end."""
+    layout = Layout(
+        "testsys",
+        "TestSys",
+        "epr_contacts",
+        (
+            ColumnMap("start_time", "Starts", format="%Y-%m-%dT%H:%M:%S"),
+            ColumnMap("end_time", "Ends", format="%Y-%m-%dT%H:%M:%S", after="start_time"),
+        ),
+    )
+    rows = [
+        ("2025-06-02T23:30:00", "2025-06-03T00:10:00"),
+        ("2025-06-02T10:00:00", "2025-06-02T09:30:00"),
+        ("2025-06-02T10:00:00", "2025-06-04T10:30:00"),
+        ("2025-06-02T10:00:00", "2025-06-01T11:00:00"),
+        ("2025-06-02T10:00:00", "soon"),
+        ("whenever", "2025-06-02T11:00:00"),
+    ]
+    select = layout.select(TEST_KINDS, "r")
+    with duckdb.connect() as connection:
+        connection.execute('create table r ("starts" varchar, "ends" varchar)')
+        connection.executemany("insert into r values (?, ?)", rows)
+        found = connection.execute(
+            f"select {select['start_time']}, {select['end_time']} from r"
+        ).fetchall()
+    assert found == [
+        ("23:30", "24:10"),  # the next day
+        ("10:00", "09:30"),  # earlier the same day: the contract refuses it
+        ("10:00", "58:30"),  # two days later: past the contract's 47:59
+        ("10:00", "00:00"),  # the day before: no later than the start, refused
+        ("10:00", "soon"),
+        ("whenever", "2025-06-02T11:00:00"),  # no start to count from: as written
+    ]
+
+
 @pytest.mark.parametrize(
     ("column", "rule", "shown_column", "shown_rule"),
     [
@@ -986,6 +1023,40 @@ MALFORMED: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
         "epr_contacts",
         on_line(EMIS_CONTACTS, 3, "02-JUN-2025", "31-Jun-2025"),
         [(3, "AppointmentDate", f"{NOT_A_DATE} (this export writes it DD-Mon-YYYY)")],
+    ),
+    "RiO contact ending before it starts": (
+        "epr_contacts",
+        on_line(RIO_CONTACTS, 3, "2025-06-03T00:10:00", "2025-06-02T23:00:00"),
+        [
+            (
+                3,
+                "End Date Time",
+                "end is not after start (this export writes it YYYY-MM-DDTHH:MM:SS)",
+            )
+        ],
+    ),
+    "RiO contact ending two days later": (
+        "epr_contacts",
+        on_line(RIO_CONTACTS, 3, "2025-06-03T00:10:00", "2025-06-04T00:10:00"),
+        [
+            (
+                3,
+                "End Date Time",
+                r"not a time matching ^([0-3]\d|4[0-7]):[0-5]\d$ (this export writes it "
+                "YYYY-MM-DDTHH:MM:SS)",
+            )
+        ],
+    ),
+    "RiO contact ending the day before it starts": (
+        "epr_contacts",
+        on_line(RIO_CONTACTS, 3, "2025-06-03T00:10:00", "2025-06-01T23:40:00"),
+        [
+            (
+                3,
+                "End Date Time",
+                "end is not after start (this export writes it YYYY-MM-DDTHH:MM:SS)",
+            )
+        ],
     ),
     "HealthRoster break in words": (
         "eroster_shifts",
