@@ -619,14 +619,23 @@ def _cells_broken(contract: Contract) -> str:
     return " or ".join(f"({r.broken})" for r in column_rules(contract.schema)) or "false"
 
 
-def _typed_rows(contract: Contract, passed: str) -> str:
-    """The rows whose cells all passed, typed, joined to the contract's lookups: what row rules
-    read (as `rows`)."""
+def _typed_rows(contract: Contract) -> str:
+    """Every row, typed, with whether its cells all passed (`_cells_pass`), joined to the
+    contract's lookups: what row rules read (as `rows`, through `_rule_broken`)."""
     joins = " ".join(f"left join {lk.alias} on {lk.on}" for lk in contract.lookups)
     return (
         f"(select {typed_select(contract.schema)}, {FILE_COLUMN}, {LINE_COLUMN}, "
-        f"{SUBMITTER_COLUMN} from _checked where {passed}) as rows {joins}"
+        f"{SUBMITTER_COLUMN}, not ({_cells_broken(contract)}) as _cells_pass from _checked) "
+        f"as rows {joins}"
     )
+
+
+def _rule_broken(rule: RowRule) -> str:
+    """SQL: true where a row whose cells all passed breaks the rule. The rule is evaluated on
+    those rows only, inside a CASE: a filter on them first would not do, since the optimiser may
+    evaluate the rule before it, and a rule may cast text its checks have vouched for (an NHS
+    number's digits), which would fail on a bad cell and stop the whole partition."""
+    return f"case when rows._cells_pass then not coalesce(({rule.holds}), false) else false end"
 
 
 def _repeated_keys(contract: Contract) -> str:
@@ -642,10 +651,8 @@ def _broken_files(connection: duckdb.DuckDBPyConnection, contract: Contract) -> 
     if contract.key:
         queries.append(_repeated_keys(contract))
     if contract.row_rules:
-        broken = " or ".join(f"not coalesce(({r.holds}), false)" for r in contract.row_rules)
-        queries.append(
-            f"select {FILE_COLUMN} from {_typed_rows(contract, f'not ({cells})')} where {broken}"
-        )
+        broken = " or ".join(_rule_broken(r) for r in contract.row_rules)
+        queries.append(f"select {FILE_COLUMN} from {_typed_rows(contract)} where {broken}")
     for lookup in contract.lookups:
         connection.register(lookup.alias, lookup.frame)
     found = connection.execute(
@@ -688,11 +695,11 @@ def _row_violations(
             f"qualify row_number() over (partition by {FILE_COLUMN}, {key} "
             f"order by {LINE_COLUMN}) > 1"
         )
-    rows = _typed_rows(contract, f"not ({_cells_broken(contract)})")
+    rows = _typed_rows(contract)
     parts += [
         f"select {where}, {_literal(r.column)} as col, {_literal(r.rule)} "
         f"as rule, {_shown_value(r.column, identifiers, 'rows.')} as shown from {rows} "
-        f"where not coalesce(({r.holds}), false)"
+        f"where {_rule_broken(r)}"
         for r in contract.row_rules
     ]
     if not parts:

@@ -834,6 +834,11 @@ MALFORMED: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
         canonical("epr_contacts", "EV1002,,", "EV1002,9434765918,"),
         [(3, "nhs_number", "NHS number fails the modulus 11 check")],
     ),
+    "NHS number written with spaces": (
+        "epr_contacts",
+        canonical("epr_contacts", "EV1002,,", "EV1002,943 476 5919,"),
+        [(3, "nhs_number", "not 10 digits")],
+    ),
     "NHS number as a contact id": (
         "epr_contacts",
         canonical("epr_contacts", "EV1002", "9434765919"),
@@ -859,6 +864,11 @@ MALFORMED: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
         "eroster_shifts",
         canonical("eroster_shifts", "20:00,32:00", "20:00,44:01"),
         [(3, "end_time", "shift is over 24 hours")],
+    ),
+    "shift ending at no time": (
+        "eroster_shifts",
+        canonical("eroster_shifts", "20:00,32:00", "20:00,ab:cd"),
+        [(3, "end_time", r"not a time matching ^([0-3]\d|4[0-7]):[0-5]\d$")],
     ),
     "shift ending before it starts": (
         "eroster_shifts",
