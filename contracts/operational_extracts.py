@@ -266,16 +266,18 @@ def _not_before(column: str, earlier: str, words: str) -> RowRule:
 
 
 def _not_an_nhs_number(column: str, what: str) -> RowRule:
-    """Codes kept in clear (team codes and names, the provider's own contact ids, position
-    numbers) may not hold anything shaped like an NHS number, alone or within the code
-    (`943-476-5919`, `DN-943-4765919`, `EV9434765919`): one keyed into the wrong column would
-    otherwise pass into the lake and the mart in clear. The shape is the one messages mask
-    (`contracts.validation.NHS_NUMBER_SHAPE`: no digit either side)."""
+    """Values kept in clear (team codes and names, the provider's own contact ids, position
+    numbers, counts without a bound) may not hold anything shaped like an NHS number, alone or
+    within the value (`943-476-5919`, `DN-943-4765919`, `EV9434765919`, a travel time of
+    9434765919 minutes): one keyed into the wrong column would otherwise pass into the lake and
+    the mart in clear. The shape is the one messages mask (`contracts.validation.
+    NHS_NUMBER_SHAPE`: no digit either side)."""
     shape = "(^|[^0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}([^0-9]|$)"
+    text = f"cast(rows.{column} as varchar)"
     return RowRule(
         column,
         f"an NHS number, not {what}",
-        f"rows.{column} is null or not regexp_matches(rows.{column}, '{shape}')",
+        f"{text} is null or not regexp_matches({text}, '{shape}')",
     )
 
 
@@ -349,6 +351,8 @@ def epr_contacts_contract(month: str) -> Contract:
             _nhs_number_check,
             _end_after_start,
             _not_an_nhs_number("contact_id", "a contact id"),
+            _not_an_nhs_number("travel_minutes", "minutes of travel"),
+            _not_an_nhs_number("interventions", "a count of interventions"),
             *_dated_in("contact_date", month),
         ),
     )

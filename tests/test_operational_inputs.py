@@ -38,7 +38,7 @@ from conftest import land_register, use_home
 from assets.operational import extract_assets, operational_teams
 from assets.reference import organisations
 from contracts.layouts import ColumnMap, Layout, layouts_of, read_layouts
-from contracts.operational_extracts import CONTRACTS
+from contracts.operational_extracts import CONTRACTS, IDENTIFIERS
 from contracts.validation import Violation, layout_for
 from orchestration.resources import peerbench_resources
 
@@ -218,6 +218,12 @@ MISPLACED = {
 }
 RXF_TEAMS = TEAMS.replace("DN-1,", "943-476-5919,")
 RXG_TEAMS = TEAMS.replace("Community Therapy", "Therapy (ask for 401 023 2137)")
+# RXH's contacts: one NHS number keyed as a travel time, one as a count of interventions
+RXH_CONTACTS = (
+    CANONICAL["epr_contacts"]
+    .replace(",attended,10,2,", ",attended,9990000050,2,")
+    .replace(",dna,0,0,", ",dna,0,4010232137,")
+)
 
 
 def pseudonym(key: str, domain: str, value: str) -> str:
@@ -290,16 +296,16 @@ def console_into(sink: Path) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def equivalent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """June in every format (RXA-RXD), July's contacts of RXA, the misplaced NHS numbers of
-    RXE, RXF and RXG; run with a Dagster instance in the home and the console captured. Then
+    RXE to RXH; run with a Dagster instance in the home and the console captured. Then
     the same landing in a second home under another key."""
     home = tmp_path_factory.mktemp("equivalent")
     console = tmp_path_factory.mktemp("console") / "console.txt"
     with pytest.MonkeyPatch.context() as patch:
         use_home(home, patch)
         patch.setenv("PEERBENCH_PSEUDONYM_KEY", KEY)
-        providers = ["RXA", "RXB", "RXC", "RXD", "RXE", "RXF", "RXG"]
+        providers = ["RXA", "RXB", "RXC", "RXD", "RXE", "RXF", "RXG", "RXH"]
         land_register(home, dict.fromkeys(providers, "community_provider"))
-        for organisation in providers[:5]:
+        for organisation in ["RXA", "RXB", "RXC", "RXD", "RXE", "RXH"]:
             land(home, f"{organisation}/teams.csv", TEAMS)
         land(home, "RXF/teams.csv", RXF_TEAMS)
         land(home, "RXG/teams.csv", RXG_TEAMS)
@@ -308,6 +314,7 @@ def equivalent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                 land(home, f"{organisation}/{MONTH}/{extract}.csv", text)
         for extract, text in MISPLACED.items():
             land(home, f"RXE/{MONTH}/{extract}.csv", text)
+        land(home, f"RXH/{MONTH}/epr_contacts.csv", RXH_CONTACTS)
         land(home, "RXA/2025-07/epr_contacts.csv", JULY_CONTACTS)
         with console_into(console), dg.DagsterInstance.get() as instance:
             materialize(instance, JUNE, JULY)
@@ -319,7 +326,7 @@ def equivalent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     yield {"home": home, "other": other, "console": console}
 
 
-# lake rows of RXA's canonical June contacts, by hand (identifiers: see `pseudonyms` below)
+# RXA's canonical June rows in the lake, by hand (their pseudonyms are tested apart, below)
 CONTACT_ROWS = [
     # contact_id, team, date, start, end, duration, type, location, outcome, travel, interventions,
     # activity
@@ -374,6 +381,34 @@ def test_canonical_shifts_reach_the_lake_as_written(equivalent: dict):
     assert _rows(shifts, SHIFT_COLUMNS) == [row[1:] for row in SHIFT_ROWS]
     staff = [pseudonym(KEY, "staff", row[0]) for row in SHIFT_ROWS]
     assert shifts["staff_pseudonym"].tolist() == staff
+
+
+REFERRAL_ROWS = [
+    # team, source, priority, received, accepted, first contact, discharged
+    ("DN-1", "gp", "urgent", "2025-05-28T14:05:00", "2025-05-29", "2025-06-02T09:00:00", None),
+    ("TH-1", "self", "routine", "2025-06-10T08:30:00", None, None, "2025-06-12"),
+    ("DN-1", "social_care", "routine", "2025-06-20T16:45:00", "2025-06-21", None, None),
+]
+REFERRAL_COLUMNS = ["team_code", "referral_source", "priority", "received_at", "accepted_on",
+                    "first_contact_at", "discharged_on"]  # fmt: skip
+POSITION_ROWS = [
+    # position, team, role, band, WTE, budgeted, start, leaving, sickness days
+    ("POS-001", "DN-1", "registered_nurse", "6", 1.0, 1.0, "2019-09-01", None, 2.5),
+    ("POS-002", "DN-1", "healthcare_assistant", "3", 0.0, 1.0, None, None, 0.0),
+    ("POS-003", "TH-1", "allied_health_professional", "7", 0.6, 0.8, "2021-01-04", "2025-06-20",
+     0.0),
+]  # fmt: skip
+POSITION_COLUMNS = ["position_id", "team_code", "role", "band", "wte", "budgeted_wte",
+                    "start_date", "leaving_date", "sickness_absence_days"]  # fmt: skip
+
+
+def test_canonical_referrals_and_establishment_reach_the_lake_as_written(equivalent: dict):
+    referrals = of(lake(equivalent["home"], "epr_referrals"), "RXA").sort_values("received_at")
+    assert _rows(referrals, REFERRAL_COLUMNS) == REFERRAL_ROWS
+    positions = of(lake(equivalent["home"], "esr_staff"), "RXA").sort_values("position_id")
+    assert _rows(positions, POSITION_COLUMNS) == POSITION_ROWS
+    for frame in (referrals, positions):  # identifiers are pseudonyms only
+        assert not set(IDENTIFIERS) & set(frame.columns)
 
 
 @pytest.mark.parametrize(("organisation", "dataset"), list(LAYOUT_OF))
@@ -566,6 +601,9 @@ def test_the_run_storage_and_console_hold_the_quarantines_and_no_identifier(equi
     assert "quarantined operational/RXE/2025-06/epr_contacts.csv" in logs
     assert "quarantined operational/RXF/teams.csv" in logs
     assert _secrets_in(logs.encode()) == []
+    compute_logs = list((home / "dagster" / "storage").glob("*/compute_logs/*.err"))
+    assert any(b"quarantined operational/RXE" in log.read_bytes() for log in compute_logs)
+    assert [log for log in compute_logs if _secrets_in(log.read_bytes())] == []
     console = equivalent["console"].read_text()
     assert "quarantined operational/RXE/2025-06/esr_staff.csv" in console
     assert _secrets_in(console.encode()) == []
@@ -580,7 +618,7 @@ def test_misplaced_nhs_numbers_are_quarantined_and_masked_in_the_reports(equival
     located = {
         name: [(v["line"], v["column"], v["value"]) for v in report["violations"]]
         for name, report in reports.items()
-        if any(organisation in name for organisation in ("RXE", "RXF", "RXG"))
+        if any(organisation in name for organisation in ("RXE", "RXF", "RXG", "RXH"))
     }
     masked = "<masked: NHS number shape>"
     assert located == {
@@ -594,9 +632,13 @@ def test_misplaced_nhs_numbers_are_quarantined_and_masked_in_the_reports(equival
         "operational__RXG__teams.csv.violations.json": [
             (3, "team_name", f"Therapy (ask for {masked})")
         ],
+        "operational__RXH__2025-06__epr_contacts.csv.violations.json": [
+            (2, "travel_minutes", masked),
+            (4, "interventions", masked),
+        ],
     }
     registers = lake(home, "operational_teams", None)
-    assert sorted(set(registers["organisation_code"])) == ["RXA", "RXB", "RXC", "RXD", "RXE"]
+    assert sorted(set(registers["organisation_code"])) == ["RXA", "RXB", "RXC", "RXD", "RXE", "RXH"]
 
 
 # 1b. the layouts on their own
@@ -838,6 +880,11 @@ MALFORMED: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
         "epr_contacts",
         canonical("epr_contacts", "EV1002,,", "EV1002,943 476 5919,"),
         [(3, "nhs_number", "not 10 digits")],
+    ),
+    "NHS number as minutes of travel": (
+        "epr_contacts",
+        canonical("epr_contacts", ",attended,0,1,", ",attended,9434765919,1,"),
+        [(3, "travel_minutes", "an NHS number, not minutes of travel")],
     ),
     "NHS number as a contact id": (
         "epr_contacts",
