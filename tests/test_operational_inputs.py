@@ -834,7 +834,7 @@ REFERRAL_3 = "RF-55002,PT7731002,,TH-1,self,routine,2025-06-10 08:30,,,2025-06-1
 TEAM_3 = "TH-1,Community Therapy,community_therapies,,"
 # name -> (extract, file, [(line, column, rule)]): each sent by a provider of its own, whose
 # other extracts are good
-MALFORMED: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
+MALFORMED: dict[str, tuple[str, str, list[tuple[int, str | None, str]]]] = {
     # EPR contacts
     "contact dated 2025-02-30": (
         "epr_contacts",
@@ -1030,6 +1030,30 @@ MALFORMED: dict[str, tuple[str, str, list[tuple[int, str, str]]]] = {
         "epr_referrals",
         canonical("epr_referrals", "2025-06-10 08:30", "2025-06-10 25:61"),
         [(3, "received_at", NOT_A_DATETIME)],
+    ),
+    "shifts with mixed line endings": (  # saved on Windows, a line added on Linux
+        "eroster_shifts",
+        CANONICAL["eroster_shifts"].replace("\n", "\r\n", 2),
+        [
+            (
+                3,
+                None,
+                "line ends with LF, the lines before with CR LF: one kind of line ending "
+                "throughout (save the file again as CSV)",
+            )
+        ],
+    ),
+    "contacts with a carriage return starting a line": (
+        "epr_contacts",
+        canonical("epr_contacts", "EV1002", "\rEV1002"),
+        [
+            (
+                3,
+                None,
+                "a carriage return (CR) inside the line: lines end with one kind of line "
+                "ending (save the file again as CSV)",
+            )
+        ],
     ),
     # team registers
     "team code repeated": (
