@@ -144,6 +144,13 @@ class Layout:
 
     def explain(self, violation: Violation) -> Violation:
         """A violation of the canonical contract in the export's terms."""
+        if violation.column and ", " in violation.column:  # a key of several columns
+            names = [self.of(name) for name in violation.column.split(", ")]
+            shown = [
+                found.column if found and found.column else name
+                for found, name in zip(names, violation.column.split(", "), strict=True)
+            ]
+            return replace(violation, column=", ".join(shown))
         column = self.of(violation.column) if violation.column else None
         if column is None or column.column is None:
             return violation

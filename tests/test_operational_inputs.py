@@ -762,6 +762,9 @@ def test_a_date_time_end_is_on_the_day_its_date_says():
          "isin(['home', 'clinic', 'other'])"),
         ("contact_id", "duplicates an earlier row's key", "contact_id",
          "duplicates an earlier row's key"),
+        # a key of several columns: each the export's, where it has it
+        ("contact_date, start_time, contact_id", "duplicates an earlier row's key",
+         "Visit Date, From, contact_id", "duplicates an earlier row's key"),
         (None, "file has a header but no data rows: nothing to accept", None,
          "file has a header but no data rows: nothing to accept"),
     ],
@@ -1181,6 +1184,11 @@ MALFORMED: dict[str, tuple[str, str, list[tuple[int, str | None, str]]]] = {
                 "coerce_dtype('int64'): not a whole number (this export writes it HH:MM)",
             )
         ],
+    ),
+    "HealthRoster shift repeated": (
+        "eroster_shifts",
+        on_line(HEALTHROSTER_SHIFTS, 3, "03/06/2025,20:00,08:00", "02/06/2025,08:00,12:00"),
+        [(3, "Person Ref, Duty Date, Duty Start", "duplicates an earlier row's key")],
     ),
     "ESR band 1": (
         "esr_staff",
