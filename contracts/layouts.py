@@ -47,7 +47,9 @@ class ColumnMap:
     target: str
     column: str | None = None  # the export's column; None for a constant
     format: str | None = None  # strptime format of a date, time, date-time or H:MM duration
-    after: str | None = None  # a canonical time column this one follows (earlier: next day)
+    # a canonical time column this one follows: a clock time earlier than it is the next day's
+    # (a date-time's own date says its day)
+    after: str | None = None
     values: Mapping[str, str] = field(default_factory=dict)  # export code -> canonical code
     remove: str = ""  # characters dropped from the value
     value: str | None = None  # a constant, for a column the system does not export
@@ -81,8 +83,12 @@ class Layout:
         return all(column in present for column in self.required)
 
     def missing(self, header: list[str]) -> list[str]:
+        """The export's columns the header lacks, each once (RiO's start feeds two columns)."""
         present = {normalised(name) for name in header}
-        return [c.column for c in self.columns if c.column and normalised(c.column) not in present]
+        lacking = [
+            c.column for c in self.columns if c.column and normalised(c.column) not in present
+        ]
+        return list(dict.fromkeys(lacking))
 
     def of(self, target: str) -> ColumnMap | None:
         return next((c for c in self.columns if c.target == target), None)
@@ -96,7 +102,23 @@ class Layout:
     def _expression(self, column: ColumnMap, kinds: Mapping[str, str], raw: str) -> str:
         if column.column is None:
             return _literal(column.value or "")
-        text = f"nullif(trim({raw}.{_quoted(normalised(column.column))}), '')"
+        text = self._text(column, raw)
+        kind = kinds.get(column.target)
+        if column.format and kind in CANONICAL_FORMATS:
+            parsed = f"try_strptime({text}, {_literal(column.format)})"
+            written = f"strftime({parsed}, {_literal(CANONICAL_FORMATS[kind])})"
+            if kind == "time" and column.after:
+                written = self._after(column, parsed, kinds, raw)
+            text = f"coalesce({written}, {text})"
+        elif column.format and kind == "minutes":
+            parsed = f"try_strptime({text}, {_literal(column.format)})"
+            minutes = f"cast(hour({parsed}) * 60 + minute({parsed}) as varchar)"
+            text = f"coalesce({minutes}, {text})"
+        return text
+
+    def _text(self, column: ColumnMap, raw: str) -> str:
+        """The export's cell as text: trimmed, characters removed, its codes translated."""
+        text = f"nullif(trim({raw}.{_quoted(normalised(column.column or ''))}), '')"
         for character in column.remove:
             text = f"replace({text}, {_literal(character)}, '')"
         if column.values:
@@ -105,27 +127,30 @@ class Layout:
                 for code, canonical in column.values.items()
             )
             text = f"coalesce(case lower({text}) {cases} end, {text})"
-        kind = kinds.get(column.target)
-        if column.format and kind in CANONICAL_FORMATS:
-            parsed = f"try_strptime({text}, {_literal(column.format)})"
-            written = f"strftime({parsed}, {_literal(CANONICAL_FORMATS[kind])})"
-            if kind == "time" and column.after:
-                written = _next_day(parsed, self._start(column.after, kinds, raw))
-            text = f"coalesce({written}, {text})"
-        elif column.format and kind == "minutes":
-            parsed = f"try_strptime({text}, {_literal(column.format)})"
-            minutes = f"cast(hour({parsed}) * 60 + minute({parsed}) as varchar)"
-            text = f"coalesce({minutes}, {text})"
         return text
 
-    def _start(self, target: str, kinds: Mapping[str, str], raw: str) -> str:
-        start = self.of(target)
+    def _after(self, end: ColumnMap, parsed: str, kinds: Mapping[str, str], raw: str) -> str:
+        """An end time as canonical text, counted from the start's day. A clock time earlier
+        than the start is the next day's; a date-time (its start one too) carries its own day,
+        so an end earlier the same day stays earlier, and one days later is that many days on."""
+        assert end.after is not None
+        start = self.of(end.after)
         if start is None:
-            raise ValueError(f"{self.system} {self.extract}: 'after: {target}' names no column")
-        return self._expression(start, kinds, raw)
+            raise ValueError(f"{self.system} {self.extract}: 'after: {end.after}' names no column")
+        if _dated(end.format) and start.column and _dated(start.format):
+            began = f"try_strptime({self._text(start, raw)}, {_literal(start.format or '')})"
+            return _since_day_of(parsed, began)
+        return _next_day(parsed, self._expression(start, kinds, raw))
 
     def explain(self, violation: Violation) -> Violation:
         """A violation of the canonical contract in the export's terms."""
+        if violation.column and ", " in violation.column:  # a key of several columns
+            names = [self.of(name) for name in violation.column.split(", ")]
+            shown = [
+                found.column if found and found.column else name
+                for found, name in zip(names, violation.column.split(", "), strict=True)
+            ]
+            return replace(violation, column=", ".join(shown))
         column = self.of(violation.column) if violation.column else None
         if column is None or column.column is None:
             return violation
@@ -135,6 +160,27 @@ class Layout:
         if column.values and rule.startswith("isin("):
             rule = f"not one of {self.label}'s codes: " + ", ".join(column.values)
         return replace(violation, column=column.column, rule=rule)
+
+
+DATE_CODES = ("%d", "%m", "%b", "%B", "%y", "%Y", "%j")
+
+
+def _dated(pattern: str | None) -> bool:
+    """Whether a strptime format reads a day (a date-time), not only a clock time."""
+    return pattern is not None and any(code in pattern for code in DATE_CODES)
+
+
+def _since_day_of(parsed: str, start: str) -> str:
+    """A date-time (`parsed`) as canonical HH:MM counted from midnight of `start`'s day (past
+    24:00 on later days); 00:00, no later than any start, when it is on an earlier day."""
+    minutes = (
+        f"(date_diff('day', cast({start} as date), cast({parsed} as date)) * 1440 "
+        f"+ hour({parsed}) * 60 + minute({parsed}))"
+    )
+    return (
+        f"case when {minutes} >= 0 then printf('%02d:%02d', {minutes} // 60, {minutes} % 60) "
+        f"when {minutes} < 0 then '00:00' end"
+    )
 
 
 def _next_day(parsed: str, start: str) -> str:

@@ -226,8 +226,14 @@ def _month_bounds(month: str) -> tuple[str, str]:
 
 
 def _real_day(column: str, rule: str) -> RowRule:
-    """A date (or date-time) that has the shape but is no day of the calendar (2025-02-30)."""
-    return RowRule(column, rule, f"rows.{column} is null or {_day(column)} is not null")
+    """A date (or date-time) that has the shape but is no day of the calendar (2025-02-30), or,
+    for a date-time, no time of the day (25:61): the lake types it, and a value that does not
+    convert would stop the whole partition's ingest."""
+    if KINDS.get(column) == "datetime":
+        real = f"try_strptime(rows.{column}, '%Y-%m-%d %H:%M') is not null"
+    else:
+        real = f"{_day(column)} is not null"
+    return RowRule(column, rule, f"rows.{column} is null or {real}")
 
 
 def _dated_in(column: str, month: str) -> tuple[RowRule, RowRule]:
@@ -260,13 +266,18 @@ def _not_before(column: str, earlier: str, words: str) -> RowRule:
 
 
 def _not_an_nhs_number(column: str, what: str) -> RowRule:
-    """Codes kept in clear (team codes, the provider's own contact ids, position numbers) may not
-    hold anything shaped like an NHS number: one keyed into the wrong column (`943-476-5919`
-    matches the team code pattern) would otherwise pass into the lake and the mart in clear."""
+    """Values kept in clear (team codes and names, the provider's own contact ids, position
+    numbers, counts without a bound) may not hold anything shaped like an NHS number, alone or
+    within the value (`943-476-5919`, `DN-943-4765919`, `EV9434765919`, a travel time of
+    9434765919 minutes): one keyed into the wrong column would otherwise pass into the lake and
+    the mart in clear. The shape is the one messages mask (`contracts.validation.
+    NHS_NUMBER_SHAPE`: no digit either side)."""
+    shape = "(^|[^0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}([^0-9]|$)"
+    text = f"cast(rows.{column} as varchar)"
     return RowRule(
         column,
         f"an NHS number, not {what}",
-        f"not regexp_full_match(rows.{column}, '[0-9]{{3}}[ -]?[0-9]{{3}}[ -]?[0-9]{{4}}')",
+        f"{text} is null or not regexp_matches({text}, '{shape}')",
     )
 
 
@@ -296,6 +307,7 @@ def _extract(name: str, rules: tuple[RowRule, ...]) -> Contract:
 def teams_contract(_: str = "") -> Contract:
     rules = (
         _team_not_an_nhs_number,
+        _not_an_nhs_number("team_name", "a team name"),  # free text, kept in clear
         _real_day("opened_on", NOT_A_DATE),
         _real_day("closed_on", NOT_A_DATE),
         _not_before("closed_on", "opened_on", "the team opened"),
@@ -339,6 +351,8 @@ def epr_contacts_contract(month: str) -> Contract:
             _nhs_number_check,
             _end_after_start,
             _not_an_nhs_number("contact_id", "a contact id"),
+            _not_an_nhs_number("travel_minutes", "minutes of travel"),
+            _not_an_nhs_number("interventions", "a count of interventions"),
             *_dated_in("contact_date", month),
         ),
     )

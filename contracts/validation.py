@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -481,63 +482,20 @@ def _stage(
     for header, group in by_header.items():
         if not group:
             continue
-        paths = [str(files[name]) for name in group]
-        source = (
-            f"read_csv(?, header = {_literal(not contract.headerless)}, all_varchar = true, "
-            "delim = ',', quote = '\"', escape = '\"', filename = true, store_rejects = true, "
-            "rejects_scan = '_reject_scans', rejects_table = '_reject_errors', "
-            f"names = [{', '.join(_literal(h or f'_blank_{i}') for i, h in enumerate(header))}])"
-        )
-        if numbered:
-            source = f"""(
-                with raw as (select *, row_number() over () as _ordinal from {source})
-                select *,
-                    _ordinal - min(_ordinal) over (partition by filename)
-                        + {contract.first_data_line} as _line
-                from raw
-            )"""
-        name_of = dict(zip(paths, group, strict=True))
-        # a map, not a join: a join on the reader's output may reorder a file's rows
-        file_names = _sql_map(name_of)
-        file_submitters = _sql_map({path: submitters.get(name) for path, name in name_of.items()})
-        layout = layout_for(header, contract)
-        mapped = layout.select(contract.kinds, "r") if layout else {}
-        selected = ", ".join(  # an optional column the file lacks is null
-            f"{mapped[c]} as {_quoted(c)}"
-            if c in mapped
-            else f"nullif(trim(r.{_quoted(c)}), '') as {_quoted(c)}"
-            if c in header and layout is None
-            else f"cast(null as varchar) as {_quoted(c)}"
-            for c in columns
-        )
-        line = "r._line" if numbered else "cast(null as bigint)"
-        connection.execute(
-            f"""
-            insert into _checked by name
-            select {with_typed_columns(schema)} from (
-                select {selected},
-                       map_extract_value({file_names}, r.filename) as {FILE_COLUMN},
-                       {line} as {LINE_COLUMN},
-                       map_extract_value({file_submitters}, r.filename) as {SUBMITTER_COLUMN}
-                from {source} as r
-            )
-            """,
-            [paths],
-        )
-        for path, line_number, column, kind in connection.execute(
-            """
-            select s.file_path, e.line, e.column_name, e.error_type
-            from _reject_errors as e join _reject_scans as s using (scan_id, file_id)
-            order by s.file_path, e.line
-            """
-        ).fetchall():
-            rule = _reject_rule(kind)
-            shown_column = None if column is None or column.startswith("_blank_") else column
-            result.violations[name_of[path]].append(
-                Violation(name_of[path], int(line_number), shown_column, rule)
-            )
-        connection.execute("drop table if exists _reject_errors")  # the next read's own
-        connection.execute("drop table if exists _reject_scans")
+        read = partial(
+            _read, connection, files, result=result, header=header, contract=contract,
+            submitters=submitters, numbered=numbered,
+        )  # fmt: skip
+        try:
+            read(group)
+        except duckdb.InvalidInputException:  # the reader gave up on a file: find which
+            _drop_rejects(connection)
+            for name in group:
+                try:
+                    read([name])
+                except duckdb.InvalidInputException:  # mixed line endings, a stray CR
+                    _drop_rejects(connection)
+                    result.violations[name].append(_unreadable(name, files[name]))
     if contract.not_data:
         if contract.reconciles and not numbered:
             result.reconciliation = _reconcile(connection, contract)
@@ -556,6 +514,112 @@ def _stage(
         elif rows > contract.limits.max_rows:
             rule = f"file has {rows:,} rows, over the {contract.limits.max_rows:,}-row limit"
             result.violations[name].append(Violation(name, None, None, rule))
+
+
+def _read(
+    connection: duckdb.DuckDBPyConnection,
+    files: Mapping[str, Path],
+    group: list[str],
+    *,
+    result: ValidatedFiles,
+    header: tuple[str, ...],
+    contract: Contract,
+    submitters: Mapping[str, str],
+    numbered: bool,
+) -> None:
+    """Insert the rows of files sharing one header into `_checked`; record their unreadable
+    lines. One statement: when the reader gives up on a file, nothing of the group is kept."""
+    schema = contract.schema
+    columns = list(schema.columns)
+    paths = [str(files[name]) for name in group]
+    source = (
+        f"read_csv(?, header = {_literal(not contract.headerless)}, all_varchar = true, "
+        "delim = ',', quote = '\"', escape = '\"', filename = true, store_rejects = true, "
+        "rejects_scan = '_reject_scans', rejects_table = '_reject_errors', "
+        f"names = [{', '.join(_literal(h or f'_blank_{i}') for i, h in enumerate(header))}])"
+    )
+    if numbered:
+        source = f"""(
+            with raw as (select *, row_number() over () as _ordinal from {source})
+            select *,
+                _ordinal - min(_ordinal) over (partition by filename)
+                    + {contract.first_data_line} as _line
+            from raw
+        )"""
+    name_of = dict(zip(paths, group, strict=True))
+    # a map, not a join: a join on the reader's output may reorder a file's rows
+    file_names = _sql_map(name_of)
+    file_submitters = _sql_map({path: submitters.get(name) for path, name in name_of.items()})
+    layout = layout_for(header, contract)
+    mapped = layout.select(contract.kinds, "r") if layout else {}
+    selected = ", ".join(  # an optional column the file lacks is null
+        f"{mapped[c]} as {_quoted(c)}"
+        if c in mapped
+        else f"nullif(trim(r.{_quoted(c)}), '') as {_quoted(c)}"
+        if c in header and layout is None
+        else f"cast(null as varchar) as {_quoted(c)}"
+        for c in columns
+    )
+    line = "r._line" if numbered else "cast(null as bigint)"
+    connection.execute(
+        f"""
+        insert into _checked by name
+        select {with_typed_columns(schema)} from (
+            select {selected},
+                   map_extract_value({file_names}, r.filename) as {FILE_COLUMN},
+                   {line} as {LINE_COLUMN},
+                   map_extract_value({file_submitters}, r.filename) as {SUBMITTER_COLUMN}
+            from {source} as r
+        )
+        """,
+        [paths],
+    )
+    for path, line_number, column, kind in connection.execute(
+        """
+        select s.file_path, e.line, e.column_name, e.error_type
+        from _reject_errors as e join _reject_scans as s using (scan_id, file_id)
+        order by s.file_path, e.line
+        """
+    ).fetchall():
+        rule = _reject_rule(kind)
+        shown_column = None if column is None or column.startswith("_blank_") else column
+        result.violations[name_of[path]].append(
+            Violation(name_of[path], int(line_number), shown_column, rule)
+        )
+    _drop_rejects(connection)  # the next read's own
+
+
+def _drop_rejects(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("drop table if exists _reject_errors")
+    connection.execute("drop table if exists _reject_scans")
+
+
+LINE_ENDINGS = {b"\r\n": "CR LF", b"\n": "LF"}
+
+
+def _unreadable(name: str, path: Path) -> Violation:
+    """Why the CSV reader gave up on a file, located where it can be: a line ending unlike the
+    lines' before it (CR LF and LF mixed), or a carriage return inside a line; the reader tells
+    lines apart by one kind of ending. Never the reader's own message (it may quote the file)."""
+    first = b""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            ending = next((e for e in LINE_ENDINGS if line.endswith(e)), b"")
+            if b"\r" in line[: len(line) - len(ending)]:
+                rule = (
+                    "a carriage return (CR) inside the line: lines end with one kind of line "
+                    "ending (save the file again as CSV)"
+                )
+                return Violation(name, number, None, rule)
+            first = first or ending
+            if ending and ending != first:
+                rule = (
+                    f"line ends with {LINE_ENDINGS[ending]}, the lines before with "
+                    f"{LINE_ENDINGS[first]}: one kind of line ending throughout (save the file "
+                    "again as CSV)"
+                )
+                return Violation(name, number, None, rule)
+    return Violation(name, None, None, "not readable as CSV (save the file again as CSV)")
 
 
 def _reconcile(
@@ -619,14 +683,23 @@ def _cells_broken(contract: Contract) -> str:
     return " or ".join(f"({r.broken})" for r in column_rules(contract.schema)) or "false"
 
 
-def _typed_rows(contract: Contract, passed: str) -> str:
-    """The rows whose cells all passed, typed, joined to the contract's lookups: what row rules
-    read (as `rows`)."""
+def _typed_rows(contract: Contract) -> str:
+    """Every row, typed, with whether its cells all passed (`_cells_pass`), joined to the
+    contract's lookups: what row rules read (as `rows`, through `_rule_broken`)."""
     joins = " ".join(f"left join {lk.alias} on {lk.on}" for lk in contract.lookups)
     return (
         f"(select {typed_select(contract.schema)}, {FILE_COLUMN}, {LINE_COLUMN}, "
-        f"{SUBMITTER_COLUMN} from _checked where {passed}) as rows {joins}"
+        f"{SUBMITTER_COLUMN}, not ({_cells_broken(contract)}) as _cells_pass from _checked) "
+        f"as rows {joins}"
     )
+
+
+def _rule_broken(rule: RowRule) -> str:
+    """SQL: true where a row whose cells all passed breaks the rule. The rule is evaluated on
+    those rows only, inside a CASE: a filter on them first would not do, since the optimiser may
+    evaluate the rule before it, and a rule may cast text its checks have vouched for (an NHS
+    number's digits), which would fail on a bad cell and stop the whole partition."""
+    return f"case when rows._cells_pass then not coalesce(({rule.holds}), false) else false end"
 
 
 def _repeated_keys(contract: Contract) -> str:
@@ -642,10 +715,8 @@ def _broken_files(connection: duckdb.DuckDBPyConnection, contract: Contract) -> 
     if contract.key:
         queries.append(_repeated_keys(contract))
     if contract.row_rules:
-        broken = " or ".join(f"not coalesce(({r.holds}), false)" for r in contract.row_rules)
-        queries.append(
-            f"select {FILE_COLUMN} from {_typed_rows(contract, f'not ({cells})')} where {broken}"
-        )
+        broken = " or ".join(_rule_broken(r) for r in contract.row_rules)
+        queries.append(f"select {FILE_COLUMN} from {_typed_rows(contract)} where {broken}")
     for lookup in contract.lookups:
         connection.register(lookup.alias, lookup.frame)
     found = connection.execute(
@@ -688,11 +759,11 @@ def _row_violations(
             f"qualify row_number() over (partition by {FILE_COLUMN}, {key} "
             f"order by {LINE_COLUMN}) > 1"
         )
-    rows = _typed_rows(contract, f"not ({_cells_broken(contract)})")
+    rows = _typed_rows(contract)
     parts += [
         f"select {where}, {_literal(r.column)} as col, {_literal(r.rule)} "
         f"as rule, {_shown_value(r.column, identifiers, 'rows.')} as shown from {rows} "
-        f"where not coalesce(({r.holds}), false)"
+        f"where {_rule_broken(r)}"
         for r in contract.row_rules
     ]
     if not parts:
