@@ -991,10 +991,14 @@ MALFORMED: dict[str, tuple[str, str, list[tuple[int, str | None, str]]]] = {
         canonical("esr_staff", POSITION_3, "POS-002,,DN-1,healthcare_assistant,3,0,1.0,,,30.5"),
         [(3, "sickness_absence_days", "more days of sickness than 2025-06 has (30)")],
     ),
-    "position id repeated": (
+    "position and assignment repeated": (
         "esr_staff",
-        canonical("esr_staff", "POS-002", "POS-001"),
-        [(3, "position_id", "duplicates an earlier row's key")],
+        canonical(
+            "esr_staff",
+            POSITION_3,
+            "POS-001,28765432-3,DN-1,registered_nurse,6,1.0,1.0,2019-09-01,,2.5",
+        ),
+        [(3, "position_id, assignment_number", "duplicates an earlier row's key")],
     ),
     "NHS number as a position id": (
         "esr_staff",
@@ -1223,6 +1227,18 @@ EDGES: dict[str, tuple[str, str]] = {
         ),
     ),
     "RiO contact ending the next day": ("epr_contacts", RIO_CONTACTS),
+    # a post refilled the month its holder left: the leaver's row and the successor's
+    "position with its leaver and its successor": (
+        "esr_staff",
+        canonical(
+            "esr_staff",
+            POSITION_3,
+            "POS-001,28765432-9,DN-1,registered_nurse,6,1.0,1.0,2025-06-16,,0",
+        ).replace(
+            "POS-001,28765432-3,DN-1,registered_nurse,6,1.0,1.0,2019-09-01,,2.5",
+            "POS-001,28765432-3,DN-1,registered_nurse,6,1.0,1.0,2019-09-01,2025-06-15,2.5",
+        ),
+    ),
 }
 # RXR: a register and a contacts file accepted in a first run, each replaced by a broken one
 # for the second; its second run's shifts (a new file) name a team only the old register has.
