@@ -37,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -235,6 +236,7 @@ AGENCY_OUTSIDE_AFC = 0.5  # agency workers with no AfC band
 TELEPHONE = 0.8  # of contacts not face to face (the rest by video)
 LENGTH_FACTORS = {"F2F": 1.0, "telephone": 0.45, "video": 0.85}
 AFTERNOON = 13 * 60
+CLINIC_HOURS = (8 * 60, 18 * 60)  # clinics start no earlier, no later
 REJECTED = 0.05  # referrals closed at triage without acceptance
 REREFERRED = 0.15  # referrals of a patient the provider already had
 WEEKEND_REFERRALS = 0.4  # a weekend day's referrals against a weekday's
@@ -421,6 +423,7 @@ def _teams(rng: np.random.Generator, organisation: str, count: int, first_day: i
             "opened_on": _dates(opened),
             "closed_on": _dates(closed_on),
             "kind": kinds,
+            "opened": opened,
             "open": closed_on == NEVER,
         }
     )
@@ -500,6 +503,7 @@ def _contracted(rng: np.random.Generator, budget: np.ndarray) -> np.ndarray:
 
 def _first_holders(
     rng: np.random.Generator,
+    teams: pd.DataFrame,
     posts: pd.DataFrame,
     rates: Rates,
     first_day: int,
@@ -526,7 +530,9 @@ def _first_holders(
     filled = np.flatnonzero(~vacant)
     holders.number[filled] = holders.new_numbers(len(filled))
     years = np.minimum(rng.exponential(6 * 365, len(filled)), 30 * 365).astype(np.int64)
-    holders.start[filled] = first_day - 1 - years
+    opened = teams["opened"].to_numpy()[posts["team"].to_numpy()[filled]]
+    began = first_day - 1 - years  # in this post: not before its team opened
+    holders.start[filled] = np.where(opened < NEVER, np.maximum(began, opened), began)
     holders.wte[filled] = _contracted(rng, posts["budgeted_wte"].to_numpy()[filled])
     for months_before in range(SICKNESS_WARM_UP, 0, -1):  # episodes under way, as they would be
         begin = first_day - 30 * months_before
@@ -1023,6 +1029,8 @@ def _contacts(
     location = np.where(face_to_face, np.where(at_home, "home", "clinic"), "other")
     afternoon = (location == "clinic") & (start >= AFTERNOON)
     location[afternoon & (rng.random(count) >= rates.afternoon_clinics)] = "home"
+    closed = (start < CLINIC_HOURS[0]) | (start >= CLINIC_HOURS[1])
+    location[(location == "clinic") & closed] = "home"  # evening and night services visit
     outcome = rng.choice(
         ["attended", "dna", "cancelled"],
         count,
@@ -1105,6 +1113,7 @@ def write_provider(
     nhs_numbers: NhsNumbers,
     contacts_per_month: int | None = None,
     vendor_layouts: bool = True,
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> int:
     """One provider's team register and monthly extracts; the number of files written (a month
     with no rows for an extract, as a tiny provider may have, sends no file)."""
@@ -1116,11 +1125,12 @@ def write_provider(
     write_csv(
         teams[["team_code", "team_name", "department", "opened_on", "closed_on"]],
         folder / "teams.csv",
+        connection,
     )
     written = 1
     posts = _positions(rng, teams, clinical, 30_000_000 + 100_000 * index)
     holders = _first_holders(
-        rng, posts, rates, first_day, len(months), 20_000_000 + 100_000 * index
+        rng, teams, posts, rates, first_day, len(months), 20_000_000 + 100_000 * index
     )
     pool = _bank_pool(rng, teams, clinical, rates, index)
     factors = pd.DataFrame(  # each team's own pace about the provider's
@@ -1149,7 +1159,8 @@ def write_provider(
         }
         for extract, frame in extracts.items():
             if len(frame):
-                write_extract(frame, folder / month / f"{extract}.csv", extract, chosen[extract])
+                path = folder / month / f"{extract}.csv"
+                write_extract(frame, path, extract, chosen[extract], connection)
                 written += 1
     return written
 
@@ -1170,17 +1181,18 @@ def write_operational_extracts(
         return 0
     nhs_numbers = NhsNumbers(valid_nhs_numbers(rng, NHS_NUMBER_POOL))
     written = 0
-    for index, (organisation, child) in enumerate(
-        zip(providers, rng.spawn(len(providers)), strict=True)
-    ):
-        written += write_provider(
-            landing,
-            organisation,
-            index,
-            months,
-            child,
-            nhs_numbers,
-            contacts_per_month,
-            vendor_layouts,
-        )
+    children = rng.spawn(len(providers))  # each provider's own: one changes, the others stay
+    with duckdb.connect() as connection:  # one for every file written
+        for index, (organisation, child) in enumerate(zip(providers, children, strict=True)):
+            written += write_provider(
+                landing,
+                organisation,
+                index,
+                months,
+                child,
+                nhs_numbers,
+                contacts_per_month,
+                vendor_layouts,
+                connection,
+            )
     return written
