@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from contracts.nhs_number import nhs_check_digits
+from contracts.operational_extracts import EXTRACTS
 from orchestration.demo_data.exports import CANONICAL, systems, write_csv, write_extract
 
 DAY = 24 * 60
@@ -49,7 +50,6 @@ EPOCH = np.datetime64("2000-01-01", "D")  # day numbers count from here
 EPOCH_WEEKDAY = 5  # 2000-01-01 was a Saturday (Monday is 0)
 NEVER = np.int64(1) << 50  # a day (or minute) that has not come
 TIMES = np.array([f"{m // 60:02d}:{m % 60:02d}" for m in range(2 * DAY)], dtype=object)
-EXTRACTS = ("epr_referrals", "epr_contacts", "eroster_shifts", "esr_staff")
 
 
 @dataclass(frozen=True)
@@ -721,7 +721,6 @@ def _shifts(
             "employment_type": "substantive",
             "overtime": np.where(rng.random(len(post)) < rates.overtime, "yes", "no"),
             "band": band,
-            "staff": post,
         }
     )
     # bank and agency: the provider's share of hours, on the days the team works, each worker
@@ -748,7 +747,6 @@ def _shifts(
             "employment_type": cover["employment_type"].to_numpy(),
             "overtime": "no",
             "band": cover["band"].to_numpy(),
-            "staff": -1 - member,
         }
     )
     shifts = pd.concat([substantive, bank], ignore_index=True)
