@@ -244,6 +244,8 @@ WARM_UP_DAYS = 730  # referrals simulated before the first month: the caseload i
 NO_NHS_NUMBER = 0.01  # patients whose NHS number is not traced yet: the local id stands in
 NHS_NUMBER_POOL = 450_000  # distinct test-range numbers handed out, provider after provider
 MISSING_ACTIVITY = 0.01
+OTHER_NEED = 0.3  # contacts for something besides the referral's main need
+MORE_INTERVENTIONS = 0.9  # mean interventions of an attended contact beyond its first
 SICKNESS_WARM_UP = 4  # months of sickness episodes simulated before the first
 RECRUITING = 0.25  # of a gap from the usual vacancy rate, closed a month
 SHORT_SICKNESS, LONG_SICKNESS, LONG_SHARE = (1, 8), (10, 45), 0.12  # episode days
@@ -1040,7 +1042,7 @@ def _contacts(
     own = referral >= 0
     activity = np.empty(count, dtype=object)
     activity[own] = referrals.need[referral[own]]
-    other = ~own | (rng.random(count) < 0.3)
+    other = ~own | (rng.random(count) < OTHER_NEED)
     for code, spec in TEAM_KINDS.items():
         rows = other & (kind == code)
         activity[rows] = _pick(rng, spec.activities, int(rows.sum()))
@@ -1059,7 +1061,7 @@ def _contacts(
             "location": location,
             "outcome": outcome,
             "travel_minutes": travel_minutes,
-            "interventions": np.where(attended, 1 + rng.poisson(0.9, count), 0),
+            "interventions": np.where(attended, 1 + rng.poisson(MORE_INTERVENTIONS, count), 0),
             "activity_type": activity,
         }
     )[keep]
