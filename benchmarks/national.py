@@ -378,6 +378,7 @@ def main() -> None:
         mental_health_trusts=scale.mental_health_trusts,
         operational_providers=scale.operational_providers,
         contacts_per_month=scale.contacts_per_month,
+        vendor_layouts=False,  # the yardstick scripts read the canonical layout only
     )
     counts = generate(landing, config, now=ARRIVED_BY)
     held_back = new_month_files(landing, NEW_MONTH)

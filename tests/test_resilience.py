@@ -373,6 +373,11 @@ def _land_misplaced_identifiers(landing: Path) -> None:
     trust = register.query("organisation_type == 'mental_health_trust'")["organisation_code"]
     operational, second, third, fourth = community.tolist()[:4]
     n = PLANTED
+    # the second and third providers register the first's teams, so their copies of its
+    # extracts are refused for the identifiers planted in them, not for teams they do not have
+    register = (landing / "operational" / operational / "teams.csv").read_text()
+    for provider in (second, third):
+        _land(landing / "operational" / provider / "teams.csv", register)
     extract = (landing / "operational" / operational / "2024-06" / "epr_contacts.csv").read_text()
     header, *rows = extract.splitlines()
     # NHS numbers in the team_code column: the export's two columns swapped

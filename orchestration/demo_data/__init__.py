@@ -40,7 +40,7 @@ from orchestration.demo_data.organisations import (
     write_register,
 )
 
-OPERATIONAL_PROVIDERS = 6  # community providers that also send raw EPR and eRoster extracts
+OPERATIONAL_PROVIDERS = 10  # community providers that also send EPR, eRoster and ESR extracts
 # the real reference files the demo members' catchments are made of (landing path: real path);
 # published data, not generated, so taken from the real data folder when it is there
 REFERENCE_FILES = {
@@ -64,7 +64,12 @@ class DemoConfig:
     community_providers: int = COMMUNITY_PROVIDERS
     mental_health_trusts: int = MENTAL_HEALTH_TRUSTS
     operational_providers: int = OPERATIONAL_PROVIDERS  # the first community providers
-    contacts_per_month: int | None = None  # per operational provider; default about 4,000
+    # booked contacts a month of each operational provider (as many teams as that takes, one
+    # at least); default 3-6 teams, about 4,500
+    contacts_per_month: int | None = None
+    # each operational provider's extracts as its own systems export them (SystmOne, EMIS, RiO,
+    # HealthRoster, Rotamaster, ESR; some canonical); False: every file in the canonical layout
+    vendor_layouts: bool = True
     workbook_share: float = WORKBOOK  # indicator returns sent as the Excel template, not CSV
 
 
@@ -120,12 +125,14 @@ def generate(landing: Path, config: DemoConfig, now: datetime | None = None) -> 
     community = register.loc[
         register["organisation_type"] == "community_provider", "organisation_code"
     ]
+    operational_rng = np.random.default_rng([config.seed, 6])  # its own: sizes change freely
     counts["operational"] = write_operational_extracts(
         landing,
         list(community[: config.operational_providers]),
         months_between(config.operational_start, last),
-        rng,
+        operational_rng,
         config.contacts_per_month,
+        config.vendor_layouts,
     )
     if config.rtt_start:
         released = [  # RTT is released in the month after next
