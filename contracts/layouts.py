@@ -184,13 +184,14 @@ def _since_day_of(parsed: str, start: str) -> str:
 
 
 def _next_day(parsed: str, start: str) -> str:
-    """A clock time (`parsed`) as canonical HH:MM, past 24:00 when earlier than `start`."""
+    """A clock time (`parsed`) as canonical HH:MM, past 24:00 when no later than `start`: an
+    end at the start's own clock time is a day later (a 24-hour shift), never no time at all."""
     minutes = f"(hour({parsed}) * 60 + minute({parsed}))"
     start_minutes = (
         f"(try_cast(split_part({start}, ':', 1) as integer) * 60 "
         f"+ try_cast(split_part({start}, ':', 2) as integer))"
     )
-    shifted = f"{minutes} + case when {minutes} < {start_minutes} then 1440 else 0 end"
+    shifted = f"{minutes} + case when {minutes} <= {start_minutes} then 1440 else 0 end"
     return (
         f"lpad(cast(({shifted}) // 60 as varchar), 2, '0') || ':' "
         f"|| lpad(cast(({shifted}) % 60 as varchar), 2, '0')"

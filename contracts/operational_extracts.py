@@ -35,6 +35,9 @@ START_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 END_TIME = r"^([0-3]\d|4[0-7]):[0-5]\d$"  # up to 47:59, the next day's end
 AFC_BAND = r"^([2-7]|8[a-d]|9)$"  # Agenda for Change band (band 1 closed in 2019)
 MAX_SHIFT_MINUTES = 24 * 60
+# the longest a single contact can be: longer is a keying error (an end typed before the start,
+# read as the next day's), not a visit
+MAX_CONTACT_MINUTES = 12 * 60
 MAX_WTE = 1.5
 DEPARTMENTS = ("community_nursing", "community_therapies")
 REFERRAL_SOURCES = ("gp", "self", "acute", "community", "social_care", "other")
@@ -350,6 +353,11 @@ def epr_contacts_contract(month: str) -> Contract:
         (
             _nhs_number_check,
             _end_after_start,
+            RowRule(
+                "end_time",
+                "contact is over 12 hours: not one contact",
+                f"{DURATION} <= {MAX_CONTACT_MINUTES}",
+            ),
             _not_an_nhs_number("contact_id", "a contact id"),
             _not_an_nhs_number("travel_minutes", "minutes of travel"),
             _not_an_nhs_number("interventions", "a count of interventions"),
@@ -406,6 +414,17 @@ def esr_staff_contract(month: str) -> Contract:
                 "sickness_absence_days",
                 f"more days of sickness than {month} has ({days})",
                 f"rows.sickness_absence_days <= {days}",
+            ),
+            RowRule(
+                "sickness_absence_days",
+                f"more WTE days of sickness than the assignment's WTE over {month}'s {days} days",
+                f"rows.sickness_absence_days > {days} "  # told by the rule above
+                f"or rows.sickness_absence_days <= rows.wte * {days}",
+            ),
+            RowRule(
+                "leaving_date",
+                "a vacant position (no assignment number) has a leaving date",
+                "rows.assignment_number is not null or rows.leaving_date is null",
             ),
         ),
     )

@@ -706,8 +706,9 @@ def test_a_layout_selects_canonical_text_from_the_exports_columns():
         ("2025-06-02", "09:00", "09:45", "dna", None, "0", "home"),
         # what does not convert is passed on as written, for the contract to refuse
         ("31/06/2025", "9 o'clock", "10:00", "Unknown", "12345", None, "home"),
-        # an end equal to the start is not the next day: the contract refuses it
-        ("2025-06-01", "23:00", "23:00", "attended", "4010232137", "30", "home"),
+        # an end at the start's clock time is a day later (a 24-hour shift; for a contact, the
+        # contract's 12 hours refuse it)
+        ("2025-06-01", "23:00", "47:00", "attended", "4010232137", "30", "home"),
     ]
 
 
@@ -991,6 +992,39 @@ MALFORMED: dict[str, tuple[str, str, list[tuple[int, str | None, str]]]] = {
         canonical("esr_staff", POSITION_3, "POS-002,,DN-1,healthcare_assistant,3,0,1.0,,,30.5"),
         [(3, "sickness_absence_days", "more days of sickness than 2025-06 has (30)")],
     ),
+    "contact over 12 hours": (
+        "epr_contacts",
+        canonical("epr_contacts", "23:30,24:10", "09:30,21:31"),
+        [(3, "end_time", "contact is over 12 hours: not one contact")],
+    ),
+    "vacant position with sickness and a leaving date": (
+        "esr_staff",
+        canonical(
+            "esr_staff", POSITION_3, "POS-002,,DN-1,healthcare_assistant,3,0,1.0,,2025-06-10,1"
+        ),
+        [
+            (3, "leaving_date", "a vacant position (no assignment number) has a leaving date"),
+            (
+                3,
+                "sickness_absence_days",
+                "more WTE days of sickness than the assignment's WTE over 2025-06's 30 days",
+            ),
+        ],
+    ),
+    "part-time sickness over its WTE's days": (
+        "esr_staff",
+        CANONICAL["esr_staff"].replace(
+            "registered_nurse,6,1.0,1.0,2019-09-01,,2.5",
+            "registered_nurse,6,0.5,1.0,2019-09-01,,15.5",
+        ),
+        [
+            (
+                2,
+                "sickness_absence_days",
+                "more WTE days of sickness than the assignment's WTE over 2025-06's 30 days",
+            )
+        ],
+    ),
     "position and assignment repeated": (
         "esr_staff",
         canonical(
@@ -1218,7 +1252,7 @@ EDGES: dict[str, tuple[str, str]] = {
     ),
     "sickness every day of the month": (
         "esr_staff",
-        canonical("esr_staff", POSITION_3, "POS-002,,DN-1,healthcare_assistant,3,0,1.0,,,30"),
+        CANONICAL["esr_staff"].replace("1.0,1.0,2019-09-01,,2.5", "1.0,1.0,2019-09-01,,30"),
     ),
     "referral discharged on the month's first day": (
         "epr_referrals",
@@ -1227,6 +1261,15 @@ EDGES: dict[str, tuple[str, str]] = {
         ),
     ),
     "RiO contact ending the next day": ("epr_contacts", RIO_CONTACTS),
+    # a clock time as the export writes it, ending at its start's time: 24 hours, the longest
+    "HealthRoster shift of 24 hours": (
+        "eroster_shifts",
+        on_line(HEALTHROSTER_SHIFTS, 3, "03/06/2025,20:00,08:00", "03/06/2025,20:00,20:00"),
+    ),
+    "contact of exactly 12 hours": (
+        "epr_contacts",
+        canonical("epr_contacts", "23:30,24:10", "09:30,21:30"),
+    ),
     # a post refilled the month its holder left: the leaver's row and the successor's
     "position with its leaver and its successor": (
         "esr_staff",
