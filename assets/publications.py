@@ -300,6 +300,25 @@ def republication_due(
     return f"v{len(versions) + 1}", changes_since(manifest, inputs, catalogue)
 
 
+def mart_holds(warehouse: duckdb.DuckDBPyConnection, window_: Window) -> bool:
+    """Whether the mart has benchmarks for the window: what a publication is made of (an
+    operational quarter: its quarter's, built only once every month of it was sent)."""
+    collection, start, end = _bounds(window_)
+    if collection == OPERATIONAL:
+        query = (
+            "select count(*) from marts.fct_benchmark where collection = ? "
+            "and grain = 'quarter' and period_start = ?"
+        )
+        found = warehouse.execute(query, [collection, start]).fetchall()
+    else:
+        query = (
+            "select count(*) from marts.fct_benchmark where collection = ? "
+            "and period_start >= ? and period_start < ?"
+        )
+        found = warehouse.execute(query, [collection, start, end]).fetchall()
+    return bool(found[0][0])
+
+
 def _input_digest(inputs: pd.DataFrame, catalogue_sha256: str) -> str:
     text = json.dumps([inputs.to_dict("records"), catalogue_sha256], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

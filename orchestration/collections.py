@@ -62,10 +62,14 @@ class Collection:
         return [(s, month) for s in self.sources for month in self.months(partition_key)]
 
     def has_data(self, lake: Path, partition_key: str) -> bool:
-        return any(
-            partition_dir(lake, source.name, period).is_dir()
-            for source, period in self.source_periods(partition_key)
-        )
+        """Whether the lake holds the window: any of its sources' partition, or, for a window
+        gathering months (the operational quarter), some source's partition of every month (a
+        quarter is benchmarked only where all its months were sent)."""
+        periods = self.source_periods(partition_key)
+        present = {p for s, p in periods if partition_dir(lake, s.name, p).is_dir()}
+        if all(s.cadence == self.cadence for s, _ in periods):
+            return bool(present)
+        return present == set(self.months(partition_key))
 
     def window_of(self, source_period: str) -> str:
         """The window label a source's period falls in: a month's quarter, for the operational

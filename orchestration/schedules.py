@@ -17,7 +17,7 @@ from datetime import date, datetime
 import dagster as dg
 import duckdb
 
-from assets.publications import published_versions, republication_due
+from assets.publications import mart_holds, published_versions, republication_due
 from orchestration.calendar import Window, closed_windows
 from orchestration.collections import COLLECTIONS, Collection
 from orchestration.jobs import PUBLICATION_FRESHNESS_JOB, publication_job_name
@@ -44,6 +44,8 @@ def windows_to_publish(
     for window in closed_windows(collection.code, keys, today):
         if not collection.has_data(settings.lake, window.partition_key):
             continue
+        if warehouse is not None and not mart_holds(warehouse, window):
+            continue  # nothing to publish yet (its values are not built): not due
         if not published_versions(settings.published, window):
             due.append((window, f"{collection.code}/{window.period_label}"))
         elif warehouse is not None:

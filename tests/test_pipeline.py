@@ -746,7 +746,11 @@ def test_no_nhs_number_appears_anywhere_in_the_home_but_landing(built):
 
 def test_operational_metrics_exist_per_team_and_per_provider(built):
     values = built["first"]["fct_metric_value"]
-    operational = values[values["collection"] == "operational"]
+    operational = values[
+        (values["collection"] == "operational")
+        & (values["grain"] == "month")
+        & (values["service_line"] == "all")
+    ]
     for metric in ("OP_DNA_RATE", "OP_CONTACTS_PER_SHIFT_DAY", "OP_HOME_VISIT_SHARE"):
         rows = operational[operational["metric_code"] == metric]
         providers = rows[rows["team_code"].isna()]

@@ -318,6 +318,7 @@ PLANTED = {
 }
 # ten digits, whatever separates them: `9434765919`, `943 476 5919`, `943-476-5919`, `94 34...`
 DIGITS = re.compile(rb"(?<![0-9])[0-9](?:[ -]?[0-9]){9}(?![0-9])")
+DATE_AND_HOUR = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}")
 
 
 def _spaced(number: str, separator: str = " ") -> str:
@@ -325,8 +326,13 @@ def _spaced(number: str, separator: str = " ") -> str:
 
 
 def _numbers_in(data: bytes) -> set[str]:
-    """Every ten-digit number in the bytes, separators dropped."""
-    found = {re.sub(rb"[ -]", b"", m).decode() for m in DIGITS.findall(data)}
+    """Every ten-digit number in the bytes, separators dropped, but a date and hour
+    (`2023-05-29 04`, the start of a referral's date-time), which is no identifier."""
+    found = {
+        re.sub(rb"[ -]", b"", m).decode()
+        for m in DIGITS.findall(data)
+        if not DATE_AND_HOUR.fullmatch(m)
+    }
     return {n for n in found if is_valid_nhs_number(n)}
 
 

@@ -39,3 +39,21 @@
 {% macro refreshed_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
+
+{#- The benchmark rows a refresh of [min_date, max_date) rebuilds: a month's and the month
+    after's (its change from the previous month), and a longer period's (an NHS quarter, a
+    rolling 12 months) ending in the window or in the 24 months after (those holding a changed
+    month end up to 11 months after it, and the next year's compare with them). By the month
+    a period ends in (period_end). -#}
+{% macro benchmark_window() -%}
+    (
+        (grain = 'month' and {{ in_partition_window('period_end', months_after=1) }})
+        or (grain <> 'month' and {{ in_partition_window('period_end', months_after=24) }})
+    )
+{%- endmacro %}
+
+{% macro clear_benchmark_window() -%}
+    {% if is_incremental() %}
+        delete from {{ this }} where {{ benchmark_window() }}
+    {% endif %}
+{%- endmacro %}

@@ -16,16 +16,16 @@
     (the month, the quarter, the 12 months before).
     Incremental by window: a period's statistics depend on its own values only, and its change
     from the previous period on the period before, so a refresh of months [min_date, max_date)
-    rebuilds the periods ending in those months and in the 24 after (a rolling 12 months holding
-    a changed month ends up to 11 months after it, and the next year's compares with it). A new
-    month has nothing after it: only a late return costs more than its month. -#}
+    rebuilds the months in it and the month after, and the longer periods ending in it or in the
+    24 months after (macros/partition_window.sql: benchmark_window). A new month has nothing
+    after it: only a late return costs more than its month. -#}
 
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ clear_partition_window(column='period_end', months_after=24) }}",
+        pre_hook="{{ clear_benchmark_window() }}",
     )
 }}
 
@@ -35,7 +35,7 @@ metric_values as (
 
     select * from {{ ref('fct_metric_value') }}
     where team_code is null and value is not null
-        and {{ incremental_window(column='period_end', months_after=24) }}
+        {% if is_incremental() %}and {{ benchmark_window() }}{% endif %}
 
 ),
 
@@ -278,7 +278,7 @@ benchmarked as (
 )
 
 select * from benchmarked
-where {{ incremental_window(column='period_end', months_after=24) }}
+where {% if is_incremental() %}{{ benchmark_window() }}{% else %}true{% endif %}
     -- a nearest-neighbour group or a comparator set reports on its own member only
     and (peer_group not in ('nearest_neighbours', 'comparators')
         or organisation_code = peer_group_value)
