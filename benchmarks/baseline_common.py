@@ -7,10 +7,16 @@ here once), apply the same contract rules (their constants are here; each script
 rules in its own language), and write the same outputs under `<home>/baseline_<engine>/`:
 
 - `lake/<dataset>/period=<period>/*.parquet`: accepted rows, the latest return per organisation
-  and period, identifiers replaced by keyed HMAC-SHA256 pseudonyms;
+  and period, identifiers replaced by keyed HMAC-SHA256 pseudonyms (each computed once per
+  distinct value); the operational extracts (referrals, contacts, shifts, ESR establishment)
+  per month, and `lake/operational_teams/data.parquet`, the accepted team registers every
+  extract row's team is checked against;
 - `quarantine.csv`: every violation of every rejected file (file, line, column, rule);
 - `mart/fct_metric_value.parquet`, `mart/fct_benchmark.parquet` (peer statistics and ranks) and
   `mart/operational_team_month.parquet` (per-team monthly operational metrics).
+
+`--operational-only` ingests the register's providers' operational extracts only and stops at
+`operational_team_month.parquet` (`benchmarks/operational.py` times that).
 
 They deliberately do not import the platform (`contracts`, `assets`, `orchestration`): a baseline
 is what a competent analyst would write from the README and the metric catalogue alone.
@@ -42,10 +48,16 @@ TEAM_CODE = r"^[A-Z0-9]{2,8}(-[A-Z0-9]{1,8}){0,2}$"
 START_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 END_TIME = r"^([0-3]\d|4[0-7]):[0-5]\d$"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-AFC_BAND = r"^([1-7]|8[a-d]|9)$"
+ISO_DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"
+AFC_BAND = r"^([2-7]|8[a-d]|9)$"  # band 1 closed in 2019
 NHS_NUMBER = r"^\d{10}$"
-NHS_NUMBER_SHAPED = r"^\d{3}[ -]?\d{3}[ -]?\d{4}$"  # refused in team codes and contact ids
+WHOLE_NUMBER = r"^[+-]?[0-9]+$"
+# anything shaped like an NHS number, alone or within a value kept in clear (team codes and
+# names, contact ids, position numbers, counts): refused there
+NHS_NUMBER_WITHIN = r"(?:^|[^0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?:[^0-9]|$)"
 MAX_SHIFT_MINUTES = 24 * 60
+MAX_CONTACT_MINUTES = 12 * 60  # longer is a keying error, not one contact
+MAX_WTE = 1.5
 SERVICE_LINES = ("all", "adult_inpatient", "adult_community", "cyp_inpatient", "cyp_community",
                  "adult_ld", "child_ld")  # fmt: skip
 SUBMISSION_NAME = re.compile(r"^(?P<org>[A-Z0-9]{3,5})_(?P<stamp>\d{8}T\d{4})\.csv$")
@@ -58,14 +70,49 @@ COLLECTIONS = {  # collection: (lake dataset, columns, organisation type in the 
     "community_indicators": ("community_indicator_returns", RETURN_COLUMNS, "community_provider"),
     "mhlda": ("mhlda_indicator_returns", [*RETURN_COLUMNS, "service_line"], "mental_health_trust"),
 }
+
+# The operational extracts (docs/operational_extracts.md): a provider's team register,
+# `operational/<ORG>/teams.csv`, and its four monthly extracts,
+# `operational/<ORG>/<YYYY-MM>/<extract>.csv`, sent by a community provider of the register.
+OPERATIONAL_SUBMITTER = "community_provider"
+TEAM_COLUMNS = ["team_code", "team_name", "department", "opened_on", "closed_on"]
+DEPARTMENTS = ("community_nursing", "community_therapies")
+REFERRAL_COLUMNS = ["referral_id", "patient_id", "nhs_number", "team_code", "referral_source",
+                    "priority", "received_at", "accepted_on", "first_contact_at",
+                    "discharged_on"]  # fmt: skip
+REFERRAL_SOURCES = ("gp", "self", "acute", "community", "social_care", "other")
+PRIORITIES = ("urgent", "routine")
 CONTACT_COLUMNS = ["contact_id", "nhs_number", "patient_id", "staff_id", "team_code",
                    "contact_date", "start_time", "end_time", "contact_type", "location",
-                   "outcome", "travel_minutes", "interventions"]  # fmt: skip
-SHIFT_COLUMNS = ["staff_id", "team_code", "shift_date", "start_time", "end_time",
-                 "break_minutes", "staff_group", "employment_type", "band"]  # fmt: skip
+                   "outcome", "travel_minutes", "interventions", "activity_type"]  # fmt: skip
+OPTIONAL_COLUMNS = ("activity_type",)  # a file may leave these out (its values are then missing)
 CONTACT_TYPES, LOCATIONS = ("F2F", "telephone", "video"), ("home", "clinic", "other")
 OUTCOMES = ("attended", "dna", "cancelled")
-STAFF_GROUPS, EMPLOYMENT = ("clinical", "non_clinical"), ("substantive", "bank", "agency")
+ACTIVITY_TYPES = ("wound_care", "insulin", "diagnostics", "medication", "palliative",
+                  "continence", "venepuncture", "assessment", "rehabilitation",
+                  "other")  # fmt: skip
+SHIFT_COLUMNS = ["staff_id", "team_code", "shift_date", "start_time", "end_time",
+                 "break_minutes", "shift_type", "employment_type", "overtime",
+                 "band"]  # fmt: skip
+SHIFT_TYPES = ("clinical", "non_clinical", "training")
+EMPLOYMENT = ("substantive", "bank", "agency")
+OVERTIME = ("yes", "no")
+STAFF_COLUMNS = ["position_id", "assignment_number", "team_code", "role", "band", "wte",
+                 "budgeted_wte", "start_date", "leaving_date",
+                 "sickness_absence_days"]  # fmt: skip
+ROLES = ("registered_nurse", "nursing_associate", "healthcare_assistant",
+         "allied_health_professional", "therapy_assistant", "doctor", "admin_and_clerical",
+         "manager")  # fmt: skip
+# extract: (columns, key within a file); in the order the scripts ingest them
+EXTRACTS = {
+    "epr_referrals": (REFERRAL_COLUMNS, ["referral_id"]),
+    "epr_contacts": (CONTACT_COLUMNS, ["contact_id"]),
+    "eroster_shifts": (SHIFT_COLUMNS, ["staff_id", "shift_date", "start_time"]),
+    "esr_staff": (STAFF_COLUMNS, ["position_id", "assignment_number"]),
+}
+# the three operational metrics the scripts compute (the platform computes 62, by team,
+# department, band and activity, per month, quarter and rolling 12 months)
+OPERATIONAL_METRICS = ("OP_DNA_RATE", "OP_HOME_VISIT_SHARE", "OP_CONTACTS_PER_SHIFT_DAY")
 
 # NHS England's A&E file: published header -> column name.
 AE_TEXT = {"Period": "period", "Org Code": "organisation_code", "Parent Org": "parent_org",
@@ -134,10 +181,12 @@ class Job:
     engine: str
     months: list[str]
     key: bytes
+    operational_only: bool = False  # the operational extracts only: no returns, A&E or benchmark
     returns: dict[str, list[Path]] = field(default_factory=dict)  # collection -> files
     ae: list[tuple[str, Path]] = field(default_factory=list)  # (month, file)
-    contacts: dict[str, list[Path]] = field(default_factory=dict)  # month -> files
-    shifts: dict[str, list[Path]] = field(default_factory=dict)
+    teams: list[Path] = field(default_factory=list)  # every provider's team register
+    # extract -> month -> files (one per provider)
+    extracts: dict[str, dict[str, list[Path]]] = field(default_factory=dict)
 
     @property
     def landing(self) -> Path:
@@ -153,11 +202,18 @@ def parse_job(engine: str, description: str) -> Job:
     parser.add_argument("--home", type=Path, default=os.environ.get("PEERBENCH_HOME", "var"))
     parser.add_argument("--start", required=True, help="first month, YYYY-MM")
     parser.add_argument("--to", required=True, help="last month, YYYY-MM")
+    parser.add_argument(
+        "--operational-only",
+        action="store_true",
+        help="ingest the operational extracts (and the register) only, and compute only their "
+        "per-team monthly metrics (benchmarks/operational.py)",
+    )
     args = parser.parse_args()
     key = os.environ.get("PEERBENCH_PSEUDONYM_KEY", "")
     if len(key) < 16:
         parser.error("PEERBENCH_PSEUDONYM_KEY is not set (or shorter than 16 characters)")
     job = Job(args.home.resolve(), engine, months_between(args.start, args.to), key.encode())
+    job.operational_only = args.operational_only
     _find_landing_files(job)
     return job
 
@@ -204,8 +260,15 @@ def _find_landing_files(job: Job) -> None:
         stem = job.landing / "nhse_ae" / ae_file_stem(month)
         releases = [Path(f"{stem}-revised.csv"), Path(f"{stem}.csv")]  # a revision wins
         job.ae += [(month, path) for path in releases if path.is_file()][:1]
-        job.contacts[month] = sorted(job.landing.glob(f"operational/*/{month}/epr_contacts.csv"))
-        job.shifts[month] = sorted(job.landing.glob(f"operational/*/{month}/eroster_shifts.csv"))
+        for extract in EXTRACTS:
+            files = sorted(job.landing.glob(f"operational/*/{month}/{extract}.csv"))
+            job.extracts.setdefault(extract, {})[month] = files
+    job.teams = sorted(job.landing.glob("operational/*/teams.csv"))
+
+
+def operational_months(job: Job) -> list[str]:
+    """The run's months in which any provider sent an operational extract."""
+    return [m for m in job.months if any(job.extracts[e][m] for e in EXTRACTS)]
 
 
 def submission(path: Path) -> tuple[str | None, datetime | None]:
@@ -242,7 +305,8 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def read_header(path: Path) -> tuple[str, ...]:
-    """A CSV file's header, each name stripped."""
-    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        return tuple(column.strip() for column in next(csv.reader(handle), []))
+def read_header(path: Path, lower: bool = False) -> tuple[str, ...]:
+    """A CSV file's header, each name stripped (and in lower case if `lower`)."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        names = (column.strip() for column in next(csv.reader(handle), []))
+        return tuple(name.lower() if lower else name for name in names)

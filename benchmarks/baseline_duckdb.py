@@ -8,11 +8,14 @@ machinery (Dagster, dbt, pandera, per-file work) costs over the work itself. It 
 landing CSV of the months (all files of a dataset in one `read_csv`, with the file name as a
 column), checks each row against the contract rules in one pass, quarantines a file whole if
 any of its rows fails, keeps the latest return per organisation and period, pseudonymises NHS
-numbers, patient and staff ids with keyed HMAC-SHA256 (computed in SQL from two sha256 calls),
-writes Parquet per dataset and period, then computes the metric values, the peer statistics
-(N, mean, min, quartiles with `quantile_cont`, median, max, rank by polarity) in three peer
-groups (all, organisation type, NHS region), the national figure and per-team monthly
-operational metrics. Outputs are described in `baseline_common.py`.
+numbers, patient, staff, assignment and referral ids with keyed HMAC-SHA256 (computed in SQL
+from two sha256 calls, once per distinct value), writes Parquet per dataset and period, then
+computes the metric values, the peer statistics (N, mean, min, quartiles with `quantile_cont`,
+median, max, rank by polarity) in three peer groups (all, organisation type, NHS region), the
+national figure and per-team monthly operational metrics. The operational extracts are the
+providers' team registers (read first: every extract row's team must be in its provider's
+accepted register) and, month by month, their four extracts (referrals, contacts, shifts, ESR
+establishment). Outputs are described in `baseline_common.py`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_common import (
+    ACTIVITY_TYPES,
     AE_COUNTS,
     AE_METRICS,
     AE_ORGANISATION_CODE,
@@ -36,27 +40,40 @@ from baseline_common import (
     AFC_BAND,
     CATALOGUE,
     COLLECTIONS,
-    CONTACT_COLUMNS,
     CONTACT_TYPES,
+    DEPARTMENTS,
     EMPLOYMENT,
     END_TIME,
+    EXTRACTS,
     ISO_DATE,
+    ISO_DATETIME,
     LOCATIONS,
+    MAX_CONTACT_MINUTES,
     MAX_SHIFT_MINUTES,
+    MAX_WTE,
     NHS_NUMBER,
-    NHS_NUMBER_SHAPED,
+    NHS_NUMBER_WITHIN,
+    OPERATIONAL_METRICS,
+    OPERATIONAL_SUBMITTER,
+    OPTIONAL_COLUMNS,
     ORGANISATION_CODE,
     OUTCOMES,
+    OVERTIME,
+    PRIORITIES,
+    REFERRAL_SOURCES,
     REGIONS,
+    ROLES,
     SERVICE_LINES,
-    SHIFT_COLUMNS,
-    STAFF_GROUPS,
+    SHIFT_TYPES,
     START_TIME,
     TEAM_CODE,
+    TEAM_COLUMNS,
+    WHOLE_NUMBER,
     Job,
     file_sha256,
     hmac_pads,
     nhse_period,
+    operational_months,
     parse_job,
     read_header,
     submission,
@@ -80,23 +97,41 @@ def load(
     files: list[Path],
     columns: list[str],
     file_columns: str = "",
+    *,
+    optional: tuple[str, ...] = (),
+    strict: bool = False,
+    lower: bool = False,
 ) -> None:
-    """All `files` as the view `table`: text columns, trimmed, with `filename`, `line` and
-    `source_sha256` (and any `file_columns`, SQL over `filename`). A file without the expected
-    columns, or without rows, is reported at line 1 instead. Files are read in one `read_csv` per
-    distinct header (column order may differ between files) into `<table>_rows`, the only copy
-    of the data; `<table>_files` holds one row per file."""
+    """All `files` as the view `table`: text columns, trimmed (an empty cell missing), with
+    `filename`, `line` and `source_sha256` (and any `file_columns`, SQL over `filename`). A file
+    without the expected columns (`optional` ones may be left out: missing values), with columns
+    the contract does not have (`strict`), or without rows, is reported at line 1 instead; `lower`
+    reads the header in lower case. Files are read in one `read_csv` per distinct header (column
+    order may differ between files) into `<table>_rows`, the only copy of the data;
+    `<table>_files` holds one row per file."""
     groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for path in files:
-        header = read_header(path)
+        header = read_header(path, lower)
         missing = [column for column in columns if column not in header]
+        missing = [column for column in missing if column not in optional]
         for column in missing:
             report(con, str(path), 1, column, "expected column is missing")
-        if not missing:
+        unknown = [column for column in header if column not in columns] if strict else []
+        for column in unknown:
+            report(con, str(path), 1, column or "(blank)", "column is not in the contract")
+        if not missing and not unknown:
             groups[tuple(header)].append(str(path))
-    trimmed = ", ".join(f'trim("{column}") as "{column}"' for column in columns)
+
+    def trimmed(header: tuple[str, ...]) -> str:
+        return ", ".join(
+            f'nullif(trim("{column}"), \'\') as "{column}"'
+            if column in header
+            else f'null::varchar as "{column}"'
+            for column in columns
+        )
+
     selects = [
-        f"select filename, {trimmed} from read_csv(?, columns = {_text_columns(header)}, "
+        f"select filename, {trimmed(header)} from read_csv(?, columns = {_text_columns(header)}, "
         "header = true, auto_detect = false, delim = ',', quote = '\"', filename = true)"
         for header in groups
     ]
@@ -289,7 +324,7 @@ def _minutes(column: str) -> str:
 
 def _nhs_number_valid(column: str) -> str:
     """Modulus 11: the tenth digit is (11 - sum of the first nine weighted 10..2) mod 11."""
-    digit = "cast(substr({column}, {i}, 1) as integer)"
+    digit = "try_cast(substr({column}, {i}, 1) as integer)"
     weighted = " + ".join(f"{digit.format(column=column, i=i)} * {11 - i}" for i in range(1, 10))
     return f"(11 - ({weighted}) % 11) % 11 = {digit.format(column=column, i=10)}"
 
@@ -303,56 +338,237 @@ def _hmac(domain: str, column: str) -> str:
 DURATION = f"{_minutes('end_time')} - {_minutes('start_time')}"
 
 
-def _extract_rules(date_column: str, month: str) -> list[Rule]:
-    """The rules both operational extracts share: dates in the month, times, team and staff."""
+def _optional(column: str, holds: str) -> str:
+    return f"{column} is null or ({holds})"
+
+
+def _matches(column: str, pattern: str) -> str:
+    return f"regexp_full_match({column}, '{pattern}')"
+
+
+def _one_of(column: str, values: Iterable[str]) -> str:
+    return f"list_contains({sql_list(values)}, {column})"
+
+
+def _identifier(column: str, optional: bool = False) -> Rule:
+    holds = f"length({column}) between 1 and 64"
+    return (column, "not an identifier", _optional(column, holds) if optional else holds)
+
+
+def _count(column: str) -> Rule:
+    holds = f"{_matches(column, WHOLE_NUMBER)} and try_cast({column} as bigint) >= 0"
+    return (column, "not a whole number at least 0", holds)
+
+
+def _number(column: str, low: float, high: float | None = None) -> Rule:
+    value = f"try_cast({column} as double)"
+    bound = f"{value} >= {low}" + (f" and {value} <= {high}" if high is not None else "")
+    return (column, "not a number in range", f"isfinite({value}) and {bound}")
+
+
+def _code(column: str, values: Iterable[str], optional: bool = False) -> Rule:
+    holds = _one_of(column, values)
+    return (column, "not allowed", _optional(column, holds) if optional else holds)
+
+
+def _not_an_nhs_number(column: str) -> Rule:
+    """Values kept in clear may not hold anything shaped like an NHS number, anywhere in them."""
+    holds = f"not regexp_matches({column}, '{NHS_NUMBER_WITHIN}')"
+    return (column, "an NHS number shape in a value kept in clear", _optional(column, holds))
+
+
+def _day(column: str) -> str:
+    """A date or date-time column's day (null where it is none)."""
+    return f"try_cast(try_strptime(substr({column}, 1, 10), '%Y-%m-%d') as date)"
+
+
+def _date(column: str, optional: bool = False) -> Rule:
+    holds = f"{_matches(column, ISO_DATE)} and try_strptime({column}, '%Y-%m-%d') is not null"
+    rule = "not a calendar date written YYYY-MM-DD"
+    return (column, rule, _optional(column, holds) if optional else holds)
+
+
+def _datetime(column: str, optional: bool = False) -> Rule:
+    holds = (
+        f"{_matches(column, ISO_DATETIME)} and try_strptime({column}, '%Y-%m-%d %H:%M') is not null"
+    )
+    rule = "not a date and time written YYYY-MM-DD HH:MM"
+    return (column, rule, _optional(column, holds) if optional else holds)
+
+
+def _month_bounds(month: str) -> tuple[str, str]:
+    """The month's first day and the first day after it, as SQL dates."""
+    first = pd.Period(month, freq="M")
+    return f"date '{first.start_time.date()}'", f"date '{(first + 1).start_time.date()}'"
+
+
+def _by_month_end(column: str, month: str) -> Rule:
+    _, after = _month_bounds(month)
+    holds = f"{_day(column)} is null or {_day(column)} < {after}"
+    return (column, f"after the extract's month {month}: not known at its end", holds)
+
+
+def _not_before(column: str, earlier: str) -> Rule:
+    later, first = _day(column), _day(earlier)
+    holds = f"{later} is null or {first} is null or {later} >= {first}"
+    return (column, f"before {earlier}", holds)
+
+
+def _submitter_rules() -> list[Rule]:
+    """The landing folder's provider: an ODS-style code, a community provider of the register."""
     return [
         ("organisation_code", "landing folder is not an ODS-style organisation code",
-         f"regexp_full_match(organisation_code, '{ORGANISATION_CODE}')"),
-        (date_column, "not a calendar date written YYYY-MM-DD",
-         f"regexp_full_match({date_column}, '{ISO_DATE}') "
-         f"and try_strptime({date_column}, '%Y-%m-%d') is not null"),
-        (date_column, f"date is not in the extract's month {month}",
-         f"starts_with({date_column}, '{month}-')"),
-        ("start_time", "not a time", f"regexp_full_match(start_time, '{START_TIME}')"),
-        ("end_time", "not a time", f"regexp_full_match(end_time, '{END_TIME}')"),
+         _matches("organisation_code", ORGANISATION_CODE)),
+        ("organisation_code", f"the provider is not a {OPERATIONAL_SUBMITTER} of the register",
+         "organisation_code in (select organisation_code from register "
+         f"where organisation_type = '{OPERATIONAL_SUBMITTER}')"),
+    ]  # fmt: skip
+
+
+def _team_rules() -> list[Rule]:
+    """Every extract row's team: a team code, no NHS number, in its provider's register."""
+    return [
+        ("team_code", "not a team code", _matches("team_code", TEAM_CODE)),
+        _not_an_nhs_number("team_code"),
+        ("team_code", "team is not in the provider's team register",
+         "organisation_code || '/' || team_code in (select team_key from teams)"),
+    ]  # fmt: skip
+
+
+def _times() -> list[Rule]:
+    return [
+        ("start_time", "not a time", _matches("start_time", START_TIME)),
+        ("end_time", "not a time", _matches("end_time", END_TIME)),
         ("end_time", "end is not after start", f"{DURATION} > 0"),
-        ("team_code", "not a team code", f"regexp_full_match(team_code, '{TEAM_CODE}')"),
-        ("team_code", "an NHS number, not a team code",
-         f"not regexp_full_match(team_code, '{NHS_NUMBER_SHAPED}')"),
-        ("staff_id", "not an identifier", "length(staff_id) between 1 and 64"),
-    ]  # fmt: skip
+    ]
 
 
-def _contact_rules(month: str) -> list[Rule]:
-    nhs_number = f"regexp_full_match(nhs_number, '{NHS_NUMBER}')"
+def _in_month(column: str, month: str) -> list[Rule]:
+    first, after = _month_bounds(month)
+    holds = f"{_day(column)} >= {first} and {_day(column)} < {after}"
+    return [_date(column), (column, f"date is not in the extract's month {month}", holds)]
+
+
+def _nhs_number() -> list[Rule]:
     return [
-        *_extract_rules("contact_date", month),
-        ("contact_id", "not an identifier", "length(contact_id) between 1 and 64"),
-        ("contact_id", "an NHS number, not a contact id",
-         f"not regexp_full_match(contact_id, '{NHS_NUMBER_SHAPED}')"),
-        ("patient_id", "not an identifier", "length(patient_id) between 1 and 64"),
-        ("nhs_number", "not 10 digits", f"nhs_number is null or {nhs_number}"),
+        ("nhs_number", "not 10 digits",
+         _optional("nhs_number", _matches("nhs_number", NHS_NUMBER))),
         ("nhs_number", "NHS number fails the modulus 11 check",
-         f"nhs_number is null or not {nhs_number} or {_nhs_number_valid('nhs_number')}"),
-        ("contact_type", "not allowed", f"list_contains({sql_list(CONTACT_TYPES)}, contact_type)"),
-        ("location", "not allowed", f"list_contains({sql_list(LOCATIONS)}, location)"),
-        ("outcome", "not allowed", f"list_contains({sql_list(OUTCOMES)}, outcome)"),
-        ("travel_minutes", "not a count", "try_cast(travel_minutes as bigint) >= 0"),
-        ("interventions", "not a count", "try_cast(interventions as bigint) >= 0"),
+         _optional("nhs_number", _nhs_number_valid("nhs_number"))),
     ]  # fmt: skip
 
 
-def _shift_rules(month: str) -> list[Rule]:
+def teams_rules() -> list[Rule]:
     return [
-        *_extract_rules("shift_date", month),
-        ("break_minutes", "not a count", "try_cast(break_minutes as bigint) >= 0"),
+        *_submitter_rules(),
+        ("team_code", "not a team code", _matches("team_code", TEAM_CODE)),
+        _not_an_nhs_number("team_code"),
+        ("team_name", "not a name", "length(team_name) between 1 and 200"),
+        _not_an_nhs_number("team_name"),
+        _code("department", DEPARTMENTS),
+        _date("opened_on", optional=True),
+        _date("closed_on", optional=True),
+        _not_before("closed_on", "opened_on"),
+    ]
+
+
+def referral_rules(month: str) -> list[Rule]:
+    first, _ = _month_bounds(month)
+    return [
+        *_submitter_rules(),
+        *_team_rules(),
+        _identifier("referral_id"),
+        _identifier("patient_id"),
+        *_nhs_number(),
+        _code("referral_source", REFERRAL_SOURCES),
+        _code("priority", PRIORITIES),
+        _datetime("received_at"),
+        _date("accepted_on", optional=True),
+        _datetime("first_contact_at", optional=True),
+        _date("discharged_on", optional=True),
+        *[_by_month_end(c, month) for c in ("received_at", "accepted_on", "first_contact_at",
+                                             "discharged_on")],
+        _not_before("accepted_on", "received_at"),
+        _not_before("discharged_on", "received_at"),
+        ("first_contact_at", "before the referral was received",
+         _optional("first_contact_at", "first_contact_at >= received_at")),
+        ("discharged_on", f"discharged before {month}",
+         _optional("discharged_on", f"{_day('discharged_on')} >= {first}")),
+    ]  # fmt: skip
+
+
+def contact_rules(month: str) -> list[Rule]:
+    return [
+        *_submitter_rules(),
+        *_team_rules(),
+        _identifier("contact_id"),
+        _not_an_nhs_number("contact_id"),
+        _identifier("patient_id"),
+        _identifier("staff_id"),
+        *_nhs_number(),
+        *_in_month("contact_date", month),
+        *_times(),
+        ("end_time", "contact is over 12 hours", f"{DURATION} <= {MAX_CONTACT_MINUTES}"),
+        _code("contact_type", CONTACT_TYPES),
+        _code("location", LOCATIONS),
+        _code("outcome", OUTCOMES),
+        _count("travel_minutes"),
+        _not_an_nhs_number("travel_minutes"),
+        _count("interventions"),
+        _not_an_nhs_number("interventions"),
+        _code("activity_type", ACTIVITY_TYPES, optional=True),
+    ]
+
+
+def shift_rules(month: str) -> list[Rule]:
+    return [
+        *_submitter_rules(),
+        *_team_rules(),
+        _identifier("staff_id"),
+        *_in_month("shift_date", month),
+        *_times(),
         ("end_time", "shift is over 24 hours", f"{DURATION} <= {MAX_SHIFT_MINUTES}"),
+        _count("break_minutes"),
         ("break_minutes", "break is not shorter than the shift",
          f"try_cast(break_minutes as bigint) < {DURATION}"),
-        ("staff_group", "not allowed", f"list_contains({sql_list(STAFF_GROUPS)}, staff_group)"),
-        ("employment_type", "not allowed",
-         f"list_contains({sql_list(EMPLOYMENT)}, employment_type)"),
-        ("band", "not an AfC band", f"band is null or regexp_full_match(band, '{AFC_BAND}')"),
+        _code("shift_type", SHIFT_TYPES),
+        _code("employment_type", EMPLOYMENT),
+        _code("overtime", OVERTIME),
+        ("band", "not an AfC band", _optional("band", _matches("band", AFC_BAND))),
+    ]  # fmt: skip
+
+
+def staff_rules(month: str) -> list[Rule]:
+    first, _ = _month_bounds(month)
+    days = pd.Period(month, freq="M").days_in_month
+    sickness, wte = "try_cast(sickness_absence_days as double)", "try_cast(wte as double)"
+    vacant = "assignment_number is null"
+    return [
+        *_submitter_rules(),
+        *_team_rules(),
+        ("position_id", "not a position number", "length(position_id) between 1 and 64"),
+        _not_an_nhs_number("position_id"),
+        _identifier("assignment_number", optional=True),
+        _code("role", ROLES),
+        ("band", "not an AfC band", _matches("band", AFC_BAND)),
+        _number("wte", 0, MAX_WTE),
+        _number("budgeted_wte", 0, MAX_WTE),
+        _date("start_date", optional=True),
+        _date("leaving_date", optional=True),
+        _number("sickness_absence_days", 0),
+        _by_month_end("start_date", month),
+        _not_before("leaving_date", "start_date"),
+        ("leaving_date", f"left before {month}",
+         _optional("leaving_date", f"{_day('leaving_date')} >= {first}")),
+        ("wte", "a vacant position has a WTE or a start date",
+         f"not ({vacant}) or ({wte} = 0 and start_date is null)"),
+        ("start_date", "an assignment has no start date", f"{vacant} or start_date is not null"),
+        ("sickness_absence_days", f"more days of sickness than {month} has",
+         f"{sickness} <= {days}"),
+        ("sickness_absence_days", "more WTE days of sickness than the assignment's WTE",
+         f"{sickness} > {days} or {sickness} <= {wte} * {days}"),
+        ("leaving_date", "a vacant position has a leaving date",
+         f"not ({vacant}) or leaving_date is null"),
     ]  # fmt: skip
 
 
@@ -360,47 +576,96 @@ def _pseudonyms(column: str, domain: str) -> str:
     """A join of the extract's distinct `column` values to their pseudonyms (`<domain>_hmac`)."""
     return (
         f"left join (select {column}, {_hmac(domain, column)} as {domain}_hmac "
-        f"from (select distinct {column} from extract)) using ({column})"
+        f"from (select distinct {column} from extract where {column} is not null)) "
+        f"using ({column})"
     )
 
 
-CONTACTS_TO_LAKE = f"""
-    select organisation_code, contact_id, team_code, cast(contact_date as date) as contact_date,
-           start_time, end_time, {DURATION} as duration_minutes, contact_type, location, outcome,
-           cast(travel_minutes as bigint) as travel_minutes,
-           cast(interventions as bigint) as interventions,
-           coalesce(nhs_number_hmac, patient_hmac) as patient_pseudonym,
-           staff_hmac as staff_pseudonym, filename as source_file, source_sha256
-    from {accepted("extract")}
-    {_pseudonyms("nhs_number", "nhs_number")}
-    {_pseudonyms("patient_id", "patient")}
-    {_pseudonyms("staff_id", "staff")}
-"""
-SHIFTS_TO_LAKE = f"""
-    select organisation_code, team_code, cast(shift_date as date) as shift_date, start_time,
-           end_time, {DURATION} as duration_minutes, cast(break_minutes as bigint) as break_minutes,
-           staff_group, employment_type, band, staff_hmac as staff_pseudonym,
-           filename as source_file, source_sha256
-    from {accepted("extract")}
-    {_pseudonyms("staff_id", "staff")}
-"""
+LINEAGE = "filename as source_file, source_sha256"
+PATIENT = (
+    f"{_pseudonyms('nhs_number', 'nhs_number')} {_pseudonyms('patient_id', 'patient')}",
+    "coalesce(nhs_number_hmac, patient_hmac) as patient_pseudonym",
+)
+TO_LAKE = {  # extract: the accepted rows, typed, identifiers replaced by their pseudonyms
+    "epr_referrals": f"""
+        select organisation_code, referral_hmac as referral_pseudonym, {PATIENT[1]}, team_code,
+               referral_source, priority,
+               strptime(received_at, '%Y-%m-%d %H:%M') as received_at,
+               cast(accepted_on as date) as accepted_on,
+               strptime(first_contact_at, '%Y-%m-%d %H:%M') as first_contact_at,
+               cast(discharged_on as date) as discharged_on, {LINEAGE}
+        from {accepted("extract")}
+        {_pseudonyms("referral_id", "referral")} {PATIENT[0]}
+    """,
+    "epr_contacts": f"""
+        select organisation_code, contact_id, team_code, cast(contact_date as date) as contact_date,
+               start_time, end_time, {DURATION} as duration_minutes, contact_type, location,
+               outcome, cast(travel_minutes as bigint) as travel_minutes,
+               cast(interventions as bigint) as interventions, activity_type, {PATIENT[1]},
+               staff_hmac as staff_pseudonym, {LINEAGE}
+        from {accepted("extract")}
+        {PATIENT[0]} {_pseudonyms("staff_id", "staff")}
+    """,
+    "eroster_shifts": f"""
+        select organisation_code, team_code, cast(shift_date as date) as shift_date, start_time,
+               end_time, {DURATION} as duration_minutes,
+               cast(break_minutes as bigint) as break_minutes, shift_type, employment_type,
+               overtime, band, staff_hmac as staff_pseudonym, {LINEAGE}
+        from {accepted("extract")}
+        {_pseudonyms("staff_id", "staff")}
+    """,
+    # ESR's assignment number is the staff id of the EPR and the roster: the same pseudonym
+    "esr_staff": f"""
+        select organisation_code, position_id, staff_hmac as staff_pseudonym, team_code, role,
+               band, cast(wte as double) as wte, cast(budgeted_wte as double) as budgeted_wte,
+               cast(start_date as date) as start_date, cast(leaving_date as date) as leaving_date,
+               cast(sickness_absence_days as double) as sickness_absence_days, {LINEAGE}
+        from {accepted("extract")}
+        {_pseudonyms("assignment_number", "staff")}
+    """,
+}
+RULES = {"epr_referrals": referral_rules, "epr_contacts": contact_rules,
+         "eroster_shifts": shift_rules, "esr_staff": staff_rules}  # fmt: skip
+FOLDER_ORGANISATION = ", split_part(filename, '/', -3) as organisation_code"
+
+
+def ingest_teams(con: duckdb.DuckDBPyConnection, job: Job) -> None:
+    """Every provider's team register: checked, written, and the accepted teams kept as the
+    lookup (`teams`) every extract row's team is checked against."""
+    load(con, "extract", job.teams, TEAM_COLUMNS,
+         ", split_part(filename, '/', -2) as organisation_code", strict=True,
+         lower=True)  # fmt: skip
+    check(con, "extract", teams_rules(), ["team_code"])
+    con.execute(f"""
+        create or replace table teams as
+        select organisation_code || '/' || team_code as team_key from {accepted("extract")}
+    """)
+    folder = job.out / "lake" / "operational_teams"
+    folder.mkdir(parents=True, exist_ok=True)
+    con.execute(f"""
+        copy (select organisation_code, team_code, team_name, department,
+                     cast(opened_on as date) as opened_on, cast(closed_on as date) as closed_on,
+                     {LINEAGE}
+              from {accepted("extract")})
+        to '{folder}/data.parquet' (format parquet)
+    """)
+    unload(con, "extract")
 
 
 def ingest_operational(con: duckdb.DuckDBPyConnection, job: Job, month: str) -> None:
-    """One month of both extracts from every provider: check, pseudonymise, write."""
+    """One month of the four extracts from every provider: check, pseudonymise, write."""
     pads = dict(zip(("ipad", "opad"), hmac_pads(job.key), strict=True))
-    extracts = (
-        ("epr_contacts", job.contacts[month], CONTACT_COLUMNS, _contact_rules(month),
-         ["contact_id"], CONTACTS_TO_LAKE),
-        ("eroster_shifts", job.shifts[month], SHIFT_COLUMNS, _shift_rules(month),
-         ["staff_id", "shift_date", "start_time"], SHIFTS_TO_LAKE),
-    )  # fmt: skip
-    for dataset, files, columns, rules, key, to_lake in extracts:
-        load(con, "extract", files, columns, ", split_part(filename, '/', -3) as organisation_code")
-        check(con, "extract", rules, ["organisation_code", *key])
-        folder = job.out / "lake" / dataset / f"period={month}"
+    for extract, (columns, key) in EXTRACTS.items():
+        files = job.extracts[extract][month]
+        if not files:
+            continue
+        load(con, "extract", files, columns, FOLDER_ORGANISATION, optional=OPTIONAL_COLUMNS,
+             strict=True, lower=True)  # fmt: skip
+        check(con, "extract", RULES[extract](month), ["organisation_code", *key])
+        folder = job.out / "lake" / extract / f"period={month}"
         folder.mkdir(parents=True, exist_ok=True)
-        con.execute(f"copy ({to_lake}) to '{folder}/data.parquet' (format parquet)", pads)
+        query = TO_LAKE[extract]
+        con.execute(f"copy ({query}) to '{folder}/data.parquet' (format parquet)", pads)
         unload(con, "extract")
 
 
@@ -417,7 +682,7 @@ MART_INPUTS = {  # lake dataset: the columns the mart reads (to stand in for an 
                      "outcome", "contact_type", "location", "patient_pseudonym")]
     + [("duration_minutes", "bigint"), ("travel_minutes", "bigint")],
     "eroster_shifts": [(c, "varchar") for c in ("organisation_code", "team_code", "period",
-                       "staff_pseudonym", "staff_group")] + [("shift_date", "date")],
+                       "staff_pseudonym", "shift_type")] + [("shift_date", "date")],
 }  # fmt: skip
 
 
@@ -425,6 +690,8 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
     lake, mart = job.out / "lake", job.out / "mart"
     mart.mkdir(parents=True, exist_ok=True)
     for dataset, columns in MART_INPUTS.items():
+        if job.operational_only and dataset not in EXTRACTS:
+            continue
         if any((lake / dataset).glob("*/*.parquet")):
             source = f"read_parquet('{lake}/{dataset}/*/*.parquet', hive_partitioning = true)"
         else:  # no period of the dataset was accepted
@@ -441,7 +708,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
                    count(*) filter (outcome = 'attended' and contact_type = 'F2F'
                                     and location = 'home') as at_home,
                    sum(duration_minutes) filter (outcome = 'attended') as contact_minutes,
-                   sum(travel_minutes) as travel_minutes,
+                   sum(travel_minutes) filter (outcome = 'attended') as travel_minutes,
                    count(distinct patient_pseudonym) as patients
             from epr_contacts
             group by all
@@ -450,7 +717,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
             select organisation_code, team_code, period,
                    count(distinct (staff_pseudonym, shift_date)) as clinical_shift_days
             from eroster_shifts
-            where staff_group = 'clinical'
+            where shift_type = 'clinical'
             group by all
         )
         select *,
@@ -461,6 +728,8 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
         from contacts full join shift_days using (organisation_code, team_code, period)
     """)
     con.execute(f"copy team_month to '{mart}/operational_team_month.parquet'")
+    if job.operational_only:
+        return
     ae_metrics = " union all ".join(
         f"select '{metric}' as metric_code, organisation_code, period, "
         f"{' + '.join(plus)}{''.join(f' - {c}' for c in minus)} as numerator, "
@@ -490,7 +759,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, job: Job) -> None:
             from ({ae_metrics}) where coalesce(denominator, numerator) > 0
             union all
             select 'operational',
-                   unnest(['OP_DNA_RATE', 'OP_HOME_VISIT_SHARE', 'OP_CONTACTS_PER_SHIFT_DAY']),
+                   unnest({sql_list(OPERATIONAL_METRICS)}),  -- these numerators, denominators
                    organisation_code, 'all', period,
                    unnest([did_not_attend, at_home, attended]),
                    unnest([attended + did_not_attend, face_to_face, clinical_shift_days])
@@ -589,12 +858,15 @@ def main() -> None:
     con.execute(f"create table catalogue as select * from read_csv('{CATALOGUE}')")
     con.execute(f"""create table register as select * from read_csv(
         '{job.landing / "reference" / "organisations.csv"}', all_varchar = true)""")
-    for collection in COLLECTIONS:
-        ingest_returns(con, job, collection)
-    ingest_ae(con, job)
-    for month in job.months:
-        if job.contacts[month] or job.shifts[month]:
-            ingest_operational(con, job, month)
+    if not job.operational_only:
+        for collection in COLLECTIONS:
+            ingest_returns(con, job, collection)
+        ingest_ae(con, job)
+    months = operational_months(job)
+    if months:
+        ingest_teams(con, job)
+    for month in months:
+        ingest_operational(con, job, month)
     build_mart(con, job)
     con.execute(f"copy violations to '{job.out / 'quarantine.csv'}'")
     rejected = con.execute("select count(distinct file), count(*) from violations").fetchone()

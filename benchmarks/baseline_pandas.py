@@ -5,18 +5,20 @@
 
 `benchmarks/national.py` times this script beside `peerbench refresh` and the DuckDB baseline:
 it is what the work costs written the everyday way, one `read_csv` per landing file into one
-frame per dataset (one per month for the operational extracts), every contract rule as a
-vectorised mask, HMAC-SHA256 pseudonyms computed once per distinct identifier, Parquet per
-dataset and period, then metric values, peer statistics (linear quartiles, as `quantile_cont`)
-in three peer groups (all, organisation type, NHS region), the national figure and per-team
-monthly operational metrics. It does exactly what `baseline_duckdb.py` does and
-writes the same outputs (described in `baseline_common.py`), under `baseline_pandas/`.
+frame per dataset (the team registers, then one per extract and month for the four operational
+extracts), every contract rule as a vectorised mask, HMAC-SHA256 pseudonyms computed once per
+distinct identifier, Parquet per dataset and period, then metric values, peer statistics
+(linear quartiles, as `quantile_cont`) in three peer groups (all, organisation type, NHS
+region), the national figure and per-team monthly operational metrics. It does exactly what
+`baseline_duckdb.py` does and writes the same outputs (described in `baseline_common.py`),
+under `baseline_pandas/`.
 """
 
 from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_common import (
+    ACTIVITY_TYPES,
     AE_COUNTS,
     AE_METRICS,
     AE_ORGANISATION_CODE,
@@ -34,24 +37,39 @@ from baseline_common import (
     COLLECTIONS,
     CONTACT_COLUMNS,
     CONTACT_TYPES,
+    DEPARTMENTS,
     EMPLOYMENT,
     END_TIME,
     ISO_DATE,
+    ISO_DATETIME,
     LOCATIONS,
+    MAX_CONTACT_MINUTES,
     MAX_SHIFT_MINUTES,
+    MAX_WTE,
     NHS_NUMBER,
-    NHS_NUMBER_SHAPED,
+    NHS_NUMBER_WITHIN,
+    OPERATIONAL_SUBMITTER,
+    OPTIONAL_COLUMNS,
     ORGANISATION_CODE,
     OUTCOMES,
+    OVERTIME,
+    PRIORITIES,
+    REFERRAL_COLUMNS,
+    REFERRAL_SOURCES,
     REGIONS,
+    ROLES,
     SERVICE_LINES,
     SHIFT_COLUMNS,
-    STAFF_GROUPS,
+    SHIFT_TYPES,
+    STAFF_COLUMNS,
     START_TIME,
     TEAM_CODE,
+    TEAM_COLUMNS,
+    WHOLE_NUMBER,
     Job,
     file_sha256,
     nhse_period,
+    operational_months,
     parse_job,
     pseudonymiser,
     submission,
@@ -59,6 +77,7 @@ from baseline_common import (
 )
 
 Rule = tuple[str, str, pd.Series]  # (column, rule, True where the row passes)
+Common = Callable[[pd.DataFrame], list[Rule]]  # the rules every extract's rows share
 VIOLATION_COLUMNS = ["file", "line", "column_name", "rule"]
 
 
@@ -90,21 +109,42 @@ class Quarantine:
         return pd.concat(self.frames) if self.frames else pd.DataFrame(columns=VIOLATION_COLUMNS)
 
 
-def read(files: list[Path], columns: list[str], quarantine: Quarantine) -> pd.DataFrame:
+def read(
+    files: list[Path],
+    columns: list[str],
+    quarantine: Quarantine,
+    *,
+    optional: tuple[str, ...] = (),
+    strict: bool = False,
+    text: bool = False,
+) -> pd.DataFrame:
     """Every file as text, trimmed, with `filename`, `line` and `source_sha256` columns; a file
-    without the expected columns, or without rows, is quarantined at line 1."""
+    without the expected columns (`optional` ones may be left out: missing values), with columns
+    the contract does not have (`strict`), or without rows, is quarantined at line 1. `text`
+    reads every cell as written (the header in lower case; only an empty cell is missing, not
+    "NA" or "null"), as the operational contracts do."""
     frames = []
     for path in files:
-        frame = pd.read_csv(path, dtype=str)
-        frame.columns = [str(column).strip() for column in frame.columns]
-        missing = [column for column in columns if column not in frame.columns]
+        if text:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            frame.columns = [str(column).strip().lower() for column in frame.columns]
+        else:
+            frame = pd.read_csv(path, dtype=str)
+            frame.columns = [str(column).strip() for column in frame.columns]
+        missing = [c for c in columns if c not in frame.columns and c not in optional]
         for column in missing:
             quarantine.add(str(path), 1, column, "expected column is missing")
-        if frame.empty and not missing:
+        unknown = [c for c in frame.columns if c not in columns] if strict else []
+        for column in unknown:
+            quarantine.add(str(path), 1, column or "(blank)", "column is not in the contract")
+        if frame.empty and not missing and not unknown:
             quarantine.add(str(path), 1, None, "file has no rows")
-        if missing or frame.empty:
+        if missing or unknown or frame.empty:
             continue
-        frame = frame[columns].apply(lambda column: column.str.strip())
+        frame = frame.reindex(columns=columns).astype(object)  # a column left out: missing
+        frame = frame.apply(lambda column: column.str.strip())
+        if text:
+            frame = frame.replace("", np.nan)
         frames.append(
             frame.assign(filename=str(path), line=frame.index + 2, source_sha256=file_sha256(path))
         )
@@ -114,7 +154,7 @@ def read(files: list[Path], columns: list[str], quarantine: Quarantine) -> pd.Da
 
 
 def matches(series: pd.Series, pattern: str) -> pd.Series:
-    return series.str.fullmatch(pattern.strip("^$")).fillna(False)
+    return series.str.fullmatch(pattern.strip("^$")).fillna(False).astype(bool)
 
 
 def write_lake(frame: pd.DataFrame, job: Job, dataset: str, by: str) -> None:
@@ -259,8 +299,9 @@ def organisations(register: pd.DataFrame, national: pd.DataFrame) -> pd.DataFram
 
 
 def minutes(times: pd.Series) -> pd.Series:
-    """`HH:MM` (already checked) as minutes after midnight; past 1440 for the next day."""
-    return times.str.slice(0, 2).astype("float64") * 60 + times.str.slice(3, 5).astype("float64")
+    """`HH:MM` as minutes after midnight; past 1440 for the next day; NaN where not a time."""
+    hours = pd.to_numeric(times.str.slice(0, 2), errors="coerce")
+    return hours * 60 + pd.to_numeric(times.str.slice(3, 5), errors="coerce")
 
 
 def nhs_number_valid(numbers: pd.Series) -> pd.Series:
@@ -272,97 +313,342 @@ def nhs_number_valid(numbers: pd.Series) -> pd.Series:
     return numbers.isna() | ~ten_digits | pd.Series(check == digits[:, 9], numbers.index)
 
 
-def read_extract(files: list[Path], columns: list[str], q: Quarantine) -> pd.DataFrame:
-    """An extract's files, with the provider their landing folder `<ORG>/<YYYY-MM>/` names."""
-    frame = read(files, columns, q)
-    folders = {str(path): path.parent.parent.name for path in files}
+def optional(series: pd.Series, passes: pd.Series) -> pd.Series:
+    return series.isna() | passes.fillna(False).astype(bool)
+
+
+def identifier(frame: pd.DataFrame, column: str, nullable: bool = False) -> Rule:
+    passes = frame[column].str.len().between(1, 64)
+    return (column, "not an identifier", optional(frame[column], passes) if nullable else passes)
+
+
+def code(frame: pd.DataFrame, column: str, values: tuple[str, ...], nullable: bool = False) -> Rule:
+    passes = frame[column].isin(values)
+    return (column, "not allowed", optional(frame[column], passes) if nullable else passes)
+
+
+def whole_number(series: pd.Series) -> pd.Series:
+    """Each cell as a whole number at least 0 where it is one (NaN elsewhere)."""
+    return pd.to_numeric(series.where(matches(series, WHOLE_NUMBER)), errors="coerce").where(
+        lambda value: value >= 0
+    )
+
+
+def number(series: pd.Series) -> pd.Series:
+    """Each cell as a finite number (NaN elsewhere)."""
+    values = pd.to_numeric(series, errors="coerce")
+    return values.where(np.isfinite(values))
+
+
+def not_an_nhs_number(frame: pd.DataFrame, column: str) -> Rule:
+    """Values kept in clear may not hold anything shaped like an NHS number, anywhere in them."""
+    shaped = frame[column].str.contains(NHS_NUMBER_WITHIN, regex=True)
+    rule = "an NHS number shape in a value kept in clear"
+    return (column, rule, optional(frame[column], ~shaped))
+
+
+def day(series: pd.Series) -> pd.Series:
+    """A date or date-time column's day (NaT where it is none)."""
+    return pd.to_datetime(series.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+
+
+def date(frame: pd.DataFrame, column: str, nullable: bool = False) -> Rule:
+    values = frame[column]
+    passes = matches(values, ISO_DATE) & day(values).notna()
+    rule = "not a calendar date written YYYY-MM-DD"
+    return (column, rule, optional(values, passes) if nullable else passes)
+
+
+def date_time(frame: pd.DataFrame, column: str, nullable: bool = False) -> Rule:
+    values = frame[column]
+    parsed = pd.to_datetime(values, format="%Y-%m-%d %H:%M", errors="coerce")
+    passes = matches(values, ISO_DATETIME) & parsed.notna()
+    rule = "not a date and time written YYYY-MM-DD HH:MM"
+    return (column, rule, optional(values, passes) if nullable else passes)
+
+
+def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    first = pd.Period(month, freq="M")
+    return first.start_time, (first + 1).start_time
+
+
+def by_month_end(frame: pd.DataFrame, column: str, month: str) -> Rule:
+    days = day(frame[column])
+    passes = days.isna() | (days < month_bounds(month)[1])
+    return (column, f"after the extract's month {month}: not known at its end", passes)
+
+
+def not_before(frame: pd.DataFrame, column: str, earlier: str) -> Rule:
+    later, first = day(frame[column]), day(frame[earlier])
+    return (column, f"before {earlier}", later.isna() | first.isna() | (later >= first))
+
+
+def in_month(frame: pd.DataFrame, column: str, month: str) -> list[Rule]:
+    first, after = month_bounds(month)
+    days = day(frame[column])
+    return [
+        date(frame, column),
+        (column, f"date is not in the extract's month {month}", (days >= first) & (days < after)),
+    ]
+
+
+def read_operational(
+    files: list[Path], columns: list[str], q: Quarantine, folders_up: int
+) -> pd.DataFrame:
+    """A register's or an extract's files, with the provider their landing folder names
+    (`<ORG>/teams.csv`: one folder up; `<ORG>/<YYYY-MM>/<extract>.csv`: two)."""
+    frame = read(files, columns, q, optional=OPTIONAL_COLUMNS, strict=True, text=True)
+    folders = {str(path): path.parents[folders_up - 1].name for path in files}
     return frame.assign(organisation_code=frame["filename"].map(folders).astype("str"))
 
 
-def extract_rules(
-    frame: pd.DataFrame, date_column: str, month: str
-) -> tuple[list[Rule], pd.Series, pd.Series]:
-    """The rules both extracts share; and each row's date and length in minutes, where valid."""
-    dates = frame[date_column]
-    day = pd.to_datetime(dates.where(matches(dates, ISO_DATE)), format="%Y-%m-%d", errors="coerce")
+def submitter_rules(frame: pd.DataFrame, register: pd.DataFrame) -> list[Rule]:
+    """The landing folder's provider: an ODS-style code, a community provider of the register."""
+    members = register.loc[
+        register["organisation_type"] == OPERATIONAL_SUBMITTER, "organisation_code"
+    ]
+    return [
+        ("organisation_code", "landing folder is not an ODS-style organisation code",
+         matches(frame["organisation_code"], ORGANISATION_CODE)),
+        ("organisation_code", f"the provider is not a {OPERATIONAL_SUBMITTER} of the register",
+         frame["organisation_code"].isin(members)),
+    ]  # fmt: skip
+
+
+def team_rules(frame: pd.DataFrame, teams: set[str]) -> list[Rule]:
+    """Every extract row's team: a team code, no NHS number, in its provider's register."""
+    known = (frame["organisation_code"] + "/" + frame["team_code"]).isin(teams)
+    return [
+        ("team_code", "not a team code", matches(frame["team_code"], TEAM_CODE)),
+        not_an_nhs_number(frame, "team_code"),
+        ("team_code", "team is not in the provider's team register", known),
+    ]
+
+
+def nhs_number_rules(frame: pd.DataFrame) -> list[Rule]:
+    nhs = frame["nhs_number"]
+    return [
+        ("nhs_number", "not 10 digits", optional(nhs, matches(nhs, NHS_NUMBER))),
+        ("nhs_number", "NHS number fails the modulus 11 check", nhs_number_valid(nhs)),
+    ]
+
+
+def times(frame: pd.DataFrame) -> tuple[list[Rule], pd.Series]:
+    """The rules of a row's start and end; and its length in minutes, where both are times."""
     start_ok = matches(frame["start_time"], START_TIME)
     end_ok = matches(frame["end_time"], END_TIME)
     duration = minutes(frame["end_time"].where(end_ok)) - minutes(
         frame["start_time"].where(start_ok)
     )
     rules: list[Rule] = [
-        ("organisation_code", "landing folder is not an ODS-style organisation code",
-         matches(frame["organisation_code"], ORGANISATION_CODE)),
-        (date_column, "not a calendar date written YYYY-MM-DD", day.notna()),
-        (date_column, f"date is not in the extract's month {month}",
-         dates.str.startswith(f"{month}-")),
         ("start_time", "not a time", start_ok),
         ("end_time", "not a time", end_ok),
         ("end_time", "end is not after start", duration > 0),
-        ("team_code", "not a team code", matches(frame["team_code"], TEAM_CODE)),
-        ("team_code", "an NHS number, not a team code",
-         ~matches(frame["team_code"], NHS_NUMBER_SHAPED)),
-        ("staff_id", "not an identifier", frame["staff_id"].str.len().between(1, 64)),
-    ]  # fmt: skip
-    return rules, day, duration
+    ]
+    return rules, duration
 
 
-def ingest_operational(job: Job, month: str, q: Quarantine) -> pd.DataFrame:
-    """One month of both extracts: check, pseudonymise, write; return its per-team metrics."""
-    contacts = read_extract(job.contacts[month], CONTACT_COLUMNS, q)
-    rules, day, duration = extract_rules(contacts, "contact_date", month)
-    count = {
-        column: pd.to_numeric(contacts[column], errors="coerce")
-        for column in ("travel_minutes", "interventions")
-    }
-    nhs = contacts["nhs_number"]
-    rules += [
-        ("contact_id", "not an identifier", contacts["contact_id"].str.len().between(1, 64)),
-        ("contact_id", "an NHS number, not a contact id",
-         ~matches(contacts["contact_id"], NHS_NUMBER_SHAPED)),
-        ("patient_id", "not an identifier", contacts["patient_id"].str.len().between(1, 64)),
-        ("nhs_number", "not 10 digits", nhs.isna() | matches(nhs, NHS_NUMBER)),
-        ("nhs_number", "NHS number fails the modulus 11 check", nhs_number_valid(nhs)),
-        ("contact_type", "not allowed", contacts["contact_type"].isin(CONTACT_TYPES)),
-        ("location", "not allowed", contacts["location"].isin(LOCATIONS)),
-        ("outcome", "not allowed", contacts["outcome"].isin(OUTCOMES)),
-        *[(c, "not a count", (values >= 0) & (values % 1 == 0)) for c, values in count.items()],
+def patient_pseudonyms(frame: pd.DataFrame, key: bytes) -> pd.Series:
+    """The NHS number's pseudonym, else (a patient without one) the local patient id's."""
+    return pseudonymised(frame["nhs_number"], key, "nhs_number").fillna(
+        pseudonymised(frame["patient_id"], key, "patient")
+    )
+
+
+def lineage(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns={"filename": "source_file"}).drop(columns="line")
+
+
+def ingest_teams(job: Job, register: pd.DataFrame, q: Quarantine) -> set[str]:
+    """Every provider's team register, checked and written; the accepted teams, as
+    `<ORG>/<team code>`, that every extract row's team is checked against."""
+    teams = read_operational(job.teams, TEAM_COLUMNS, q, folders_up=1)
+    rules = [
+        *submitter_rules(teams, register),
+        ("team_code", "not a team code", matches(teams["team_code"], TEAM_CODE)),
+        not_an_nhs_number(teams, "team_code"),
+        ("team_name", "not a name", teams["team_name"].str.len().between(1, 200)),
+        not_an_nhs_number(teams, "team_name"),
+        code(teams, "department", DEPARTMENTS),
+        date(teams, "opened_on", nullable=True),
+        date(teams, "closed_on", nullable=True),
+        not_before(teams, "closed_on", "opened_on"),
+    ]
+    teams = q.check(teams, rules, ["team_code"])
+    folder = job.out / "lake" / "operational_teams"
+    folder.mkdir(parents=True, exist_ok=True)
+    lineage(
+        teams.assign(opened_on=day(teams["opened_on"]).dt.date,
+                     closed_on=day(teams["closed_on"]).dt.date)
+    ).to_parquet(folder / "data.parquet", index=False)  # fmt: skip
+    return set(teams["organisation_code"] + "/" + teams["team_code"])
+
+
+def write_extract(frame: pd.DataFrame, job: Job, extract: str, month: str) -> None:
+    folder = job.out / "lake" / extract / f"period={month}"
+    folder.mkdir(parents=True, exist_ok=True)
+    lineage(frame).to_parquet(folder / "data.parquet", index=False)
+
+
+def ingest_referrals(job: Job, month: str, common: Common, q: Quarantine) -> None:
+    referrals = read_operational(job.extracts["epr_referrals"][month], REFERRAL_COLUMNS, q, 2)
+    first, _ = month_bounds(month)
+    discharged = day(referrals["discharged_on"])
+    rules = [
+        *common(referrals),
+        identifier(referrals, "referral_id"),
+        identifier(referrals, "patient_id"),
+        *nhs_number_rules(referrals),
+        code(referrals, "referral_source", REFERRAL_SOURCES),
+        code(referrals, "priority", PRIORITIES),
+        date_time(referrals, "received_at"),
+        date(referrals, "accepted_on", nullable=True),
+        date_time(referrals, "first_contact_at", nullable=True),
+        date(referrals, "discharged_on", nullable=True),
+        *[by_month_end(referrals, c, month)
+          for c in ("received_at", "accepted_on", "first_contact_at", "discharged_on")],
+        not_before(referrals, "accepted_on", "received_at"),
+        not_before(referrals, "discharged_on", "received_at"),
+        ("first_contact_at", "before the referral was received",
+         optional(referrals["first_contact_at"],
+                  referrals["first_contact_at"] >= referrals["received_at"])),
+        ("discharged_on", f"discharged before {month}", discharged.isna() | (discharged >= first)),
     ]  # fmt: skip
+    referrals = q.check(referrals, rules, ["organisation_code", "referral_id"])
+    timestamp = "%Y-%m-%d %H:%M"
+    referrals = referrals.assign(
+        referral_pseudonym=pseudonymised(referrals["referral_id"], job.key, "referral"),
+        patient_pseudonym=patient_pseudonyms(referrals, job.key),
+        received_at=pd.to_datetime(referrals["received_at"], format=timestamp),
+        accepted_on=day(referrals["accepted_on"]).dt.date,
+        first_contact_at=pd.to_datetime(referrals["first_contact_at"], format=timestamp),
+        discharged_on=day(referrals["discharged_on"]).dt.date,
+    ).drop(columns=["referral_id", "patient_id", "nhs_number"])
+    write_extract(referrals, job, "epr_referrals", month)
+
+
+def ingest_contacts(job: Job, month: str, common: Common, q: Quarantine) -> pd.DataFrame:
+    contacts = read_operational(job.extracts["epr_contacts"][month], CONTACT_COLUMNS, q, 2)
+    time_rules, duration = times(contacts)
+    counts = {c: whole_number(contacts[c]) for c in ("travel_minutes", "interventions")}
+    rules = [
+        *common(contacts),
+        identifier(contacts, "contact_id"),
+        not_an_nhs_number(contacts, "contact_id"),
+        identifier(contacts, "patient_id"),
+        identifier(contacts, "staff_id"),
+        *nhs_number_rules(contacts),
+        *in_month(contacts, "contact_date", month),
+        *time_rules,
+        ("end_time", "contact is over 12 hours", duration <= MAX_CONTACT_MINUTES),
+        code(contacts, "contact_type", CONTACT_TYPES),
+        code(contacts, "location", LOCATIONS),
+        code(contacts, "outcome", OUTCOMES),
+        *[(c, "not a whole number at least 0", values.notna()) for c, values in counts.items()],
+        not_an_nhs_number(contacts, "travel_minutes"),
+        not_an_nhs_number(contacts, "interventions"),
+        code(contacts, "activity_type", ACTIVITY_TYPES, nullable=True),
+    ]
     contacts = q.check(contacts, rules, ["organisation_code", "contact_id"])
     kept = contacts.index
-    patient = pseudonymised(contacts["nhs_number"], job.key, "nhs_number")
     contacts = contacts.assign(
-        contact_date=day[kept].dt.date,
+        contact_date=day(contacts["contact_date"]).dt.date,
         duration_minutes=duration[kept].astype("int64"),
-        travel_minutes=count["travel_minutes"][kept].astype("int64"),
-        interventions=count["interventions"][kept].astype("int64"),
-        patient_pseudonym=patient.fillna(pseudonymised(contacts["patient_id"], job.key, "patient")),
+        travel_minutes=counts["travel_minutes"][kept].astype("int64"),
+        interventions=counts["interventions"][kept].astype("int64"),
+        patient_pseudonym=patient_pseudonyms(contacts, job.key),
         staff_pseudonym=pseudonymised(contacts["staff_id"], job.key, "staff"),
-    ).drop(columns=["nhs_number", "patient_id", "staff_id", "line"])
-    write_lake(contacts.assign(period=month).rename(columns={"filename": "source_file"}),
-               job, "epr_contacts", "period")  # fmt: skip
+    ).drop(columns=["nhs_number", "patient_id", "staff_id"])
+    write_extract(contacts, job, "epr_contacts", month)
+    return contacts
 
-    shifts = read_extract(job.shifts[month], SHIFT_COLUMNS, q)
-    rules, day, duration = extract_rules(shifts, "shift_date", month)
-    breaks = pd.to_numeric(shifts["break_minutes"], errors="coerce")
-    rules += [
-        ("break_minutes", "not a count", (breaks >= 0) & (breaks % 1 == 0)),
+
+def ingest_shifts(job: Job, month: str, common: Common, q: Quarantine) -> pd.DataFrame:
+    shifts = read_operational(job.extracts["eroster_shifts"][month], SHIFT_COLUMNS, q, 2)
+    time_rules, duration = times(shifts)
+    breaks = whole_number(shifts["break_minutes"])
+    rules = [
+        *common(shifts),
+        identifier(shifts, "staff_id"),
+        *in_month(shifts, "shift_date", month),
+        *time_rules,
         ("end_time", "shift is over 24 hours", duration <= MAX_SHIFT_MINUTES),
+        ("break_minutes", "not a whole number at least 0", breaks.notna()),
         ("break_minutes", "break is not shorter than the shift", breaks < duration),
-        ("staff_group", "not allowed", shifts["staff_group"].isin(STAFF_GROUPS)),
-        ("employment_type", "not allowed", shifts["employment_type"].isin(EMPLOYMENT)),
-        ("band", "not an AfC band", shifts["band"].isna() | matches(shifts["band"], AFC_BAND)),
-    ]  # fmt: skip
+        code(shifts, "shift_type", SHIFT_TYPES),
+        code(shifts, "employment_type", EMPLOYMENT),
+        code(shifts, "overtime", OVERTIME),
+        ("band", "not an AfC band", optional(shifts["band"], matches(shifts["band"], AFC_BAND))),
+    ]
     shifts = q.check(shifts, rules, ["organisation_code", "staff_id", "shift_date", "start_time"])
     kept = shifts.index
     shifts = shifts.assign(
-        shift_date=day[kept].dt.date,
+        shift_date=day(shifts["shift_date"]).dt.date,
         duration_minutes=duration[kept].astype("int64"),
         break_minutes=breaks[kept].astype("int64"),
         staff_pseudonym=pseudonymised(shifts["staff_id"], job.key, "staff"),
-    ).drop(columns=["staff_id", "line"])
-    write_lake(shifts.assign(period=month).rename(columns={"filename": "source_file"}),
-               job, "eroster_shifts", "period")  # fmt: skip
+    ).drop(columns=["staff_id"])
+    write_extract(shifts, job, "eroster_shifts", month)
+    return shifts
+
+
+def ingest_staff(job: Job, month: str, common: Common, q: Quarantine) -> None:
+    staff = read_operational(job.extracts["esr_staff"][month], STAFF_COLUMNS, q, 2)
+    first, _ = month_bounds(month)
+    days = pd.Period(month, freq="M").days_in_month
+    values = {c: number(staff[c]) for c in ("wte", "budgeted_wte", "sickness_absence_days")}
+    wte, sickness = values["wte"], values["sickness_absence_days"]
+    vacant = staff["assignment_number"].isna()
+    leaving = day(staff["leaving_date"])
+    rules = [
+        *common(staff),
+        ("position_id", "not a position number", staff["position_id"].str.len().between(1, 64)),
+        not_an_nhs_number(staff, "position_id"),
+        identifier(staff, "assignment_number", nullable=True),
+        code(staff, "role", ROLES),
+        ("band", "not an AfC band", matches(staff["band"], AFC_BAND)),
+        ("wte", "not a number in range", wte.between(0, MAX_WTE)),
+        ("budgeted_wte", "not a number in range", values["budgeted_wte"].between(0, MAX_WTE)),
+        date(staff, "start_date", nullable=True),
+        date(staff, "leaving_date", nullable=True),
+        ("sickness_absence_days", "not a number in range", sickness >= 0),
+        by_month_end(staff, "start_date", month),
+        not_before(staff, "leaving_date", "start_date"),
+        ("leaving_date", f"left before {month}", leaving.isna() | (leaving >= first)),
+        ("wte", "a vacant position has a WTE or a start date",
+         ~vacant | ((wte == 0) & staff["start_date"].isna())),
+        ("start_date", "an assignment has no start date", vacant | staff["start_date"].notna()),
+        ("sickness_absence_days", f"more days of sickness than {month} has", sickness <= days),
+        ("sickness_absence_days", "more WTE days of sickness than the assignment's WTE",
+         (sickness > days) | (sickness <= wte * days)),
+        ("leaving_date", "a vacant position has a leaving date",
+         ~vacant | staff["leaving_date"].isna()),
+    ]  # fmt: skip
+    staff = q.check(staff, rules, ["organisation_code", "position_id", "assignment_number"])
+    staff = staff.assign(
+        **{c: v[staff.index] for c, v in values.items()},
+        staff_pseudonym=pseudonymised(staff["assignment_number"], job.key, "staff"),
+        start_date=day(staff["start_date"]).dt.date,
+        leaving_date=leaving[staff.index].dt.date,
+    ).drop(columns=["assignment_number"])
+    write_extract(staff, job, "esr_staff", month)
+
+
+def ingest_operational(
+    job: Job, month: str, register: pd.DataFrame, teams: set[str], q: Quarantine
+) -> pd.DataFrame:
+    """One month of the four extracts from every provider: check, pseudonymise, write; return
+    its per-team metrics."""
+
+    def common(frame: pd.DataFrame) -> list[Rule]:
+        return [*submitter_rules(frame, register), *team_rules(frame, teams)]
+
+    if job.extracts["epr_referrals"][month]:
+        ingest_referrals(job, month, common, q)
+    contacts = ingest_contacts(job, month, common, q)
+    shifts = ingest_shifts(job, month, common, q)
+    if job.extracts["esr_staff"][month]:
+        ingest_staff(job, month, common, q)
     return team_month(contacts, shifts).assign(period=month)
 
 
@@ -384,6 +670,7 @@ def team_month(contacts: pd.DataFrame, shifts: pd.DataFrame) -> pd.DataFrame:
         face_to_face=face_to_face,
         at_home=face_to_face & (contacts["location"] == "home"),
         contact_minutes=contacts["duration_minutes"].where(attended, 0),
+        travel_minutes=contacts["travel_minutes"].where(attended, 0),  # to attended contacts
     )
     keys = ["organisation_code", "team_code"]
     counts = flags.groupby(keys).agg(
@@ -396,7 +683,7 @@ def team_month(contacts: pd.DataFrame, shifts: pd.DataFrame) -> pd.DataFrame:
         travel_minutes=("travel_minutes", "sum"),
         patients=("patient_pseudonym", "nunique"),
     )
-    clinical = shifts[shifts["staff_group"] == "clinical"]
+    clinical = shifts[shifts["shift_type"] == "clinical"]
     days = clinical.drop_duplicates([*keys, "staff_pseudonym", "shift_date"]).groupby(keys).size()
     teams = counts.join(days.rename("clinical_shift_days"), how="outer").reset_index()
     return teams.assign(
@@ -495,14 +782,21 @@ def main() -> None:
     catalogue = pd.read_csv(CATALOGUE)
     register = pd.read_csv(job.landing / "reference" / "organisations.csv", dtype=str)
     q = Quarantine()
-    values = [ingest_returns(job, c, catalogue, register, q) for c in COLLECTIONS]
-    ae_values, national = ingest_ae(job, q)
-    values.append(ae_values)
-    teams = [ingest_operational(job, m, q) for m in job.months if job.contacts[m] or job.shifts[m]]
+    values, national = [], pd.DataFrame(columns=["organisation_code", "att_t1", "parent_org"])
+    if not job.operational_only:
+        values = [ingest_returns(job, c, catalogue, register, q) for c in COLLECTIONS]
+        ae_values, national = ingest_ae(job, q)
+        values.append(ae_values)
+    months = operational_months(job)
+    known_teams = ingest_teams(job, register, q) if months else set()
+    teams = [ingest_operational(job, m, register, known_teams, q) for m in months]
     if teams:
         team_months = pd.concat(teams, ignore_index=True)
         team_months.to_parquet(job.out / "mart" / "operational_team_month.parquet", index=False)
         values.append(operational_values(team_months))
+    if job.operational_only:
+        report_quarantine(job, q)
+        return
     columns = ["collection", "metric_code", "organisation_code", "service_line", "period",
                "numerator", "denominator"]  # fmt: skip
     metric_value = pd.concat([v[columns] for v in values], ignore_index=True).merge(
@@ -521,6 +815,10 @@ def main() -> None:
     benchmark(metric_value, catalogue, organisations(register, national)).to_parquet(
         job.out / "mart" / "fct_benchmark.parquet", index=False
     )
+    report_quarantine(job, q)
+
+
+def report_quarantine(job: Job, q: Quarantine) -> None:
     violations = q.table()
     violations.to_csv(job.out / "quarantine.csv", index=False)
     print(
