@@ -6,7 +6,7 @@ export PEERBENCH_HOME ?= $(CURDIR)/var
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system demo test lint snapshot benchmark clean
+.PHONY: setup system demo test lint snapshot benchmark benchmark-operational clean
 
 # Debian packages, installed only when missing: pango (WeasyPrint's PDFs), a font, and chromium
 # (the browser the tests open every report type in).
@@ -43,6 +43,9 @@ snapshot: setup  ## accept a deliberate change of the asset graph
 
 benchmark: setup  ## national scale against a bare DuckDB and a pandas script (SCALE=small to try it)
 	$(BIN)/python benchmarks/national.py --scale $(or $(SCALE),full)
+
+benchmark-operational: setup  ## issue 14: the operational stage at 40M contacts against bare scripts (SCALE=small)
+	$(BIN)/python benchmarks/operational.py --scale $(or $(SCALE),full)
 
 clean:
 	rm -rf $(VENV) var dbt_project/target
