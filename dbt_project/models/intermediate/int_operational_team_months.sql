@@ -101,6 +101,45 @@ contacts_banded as (
 
 ),
 
+{#- the contacts summed once, by team, month, band group and activity type together: a few rows
+    per team, which the slices are then rolled up from (every contact measure is a count or a
+    sum, in whole minutes until the roll-up, so the slices' figures are exact). One pass over
+    the contacts instead of one per slice. -#}
+contact_groups as (
+
+    select
+        organisation_code,
+        team_code,
+        period_start,
+        band_group,
+        activity_type,
+        count(*) as contacts_booked,
+        {{ count_if('attended') }} as contacts_attended,
+        {{ count_if("outcome = 'dna'") }} as contacts_dna,
+        {{ count_if("attended and contact_type = 'F2F'") }} as contacts_attended_f2f,
+        {{ count_if("attended and contact_type = 'F2F' and location = 'home'") }} as visits,
+        {{ count_if("attended and contact_type = 'F2F' and location = 'clinic'") }}
+            as clinic_contacts,
+        {{ count_if("attended and contact_type = 'F2F' and location = 'clinic'
+                     and start_time >= '13:00'") }} as clinic_contacts_after_1pm,
+        {{ sum_if('attended', 'duration_minutes') }} as clinical_minutes,
+        {{ sum_if('attended', 'travel_minutes') }} as travel_minutes,
+        {{ sum_if('attended', 'interventions') }} as interventions,
+        sum(duration_minutes) as booked_minutes,
+        {{ sum_if('not attended', 'duration_minutes') }} as lost_minutes,
+        {{ count_if('attended and delegable') }} as delegable_contacts,
+        {{ count_if("attended and delegable and band_group = 'band_2_4'") }}
+            as delegable_contacts_band_2_4,
+        {{ sum_if("attended and band_group = 'band_2_4'", 'duration_minutes') }}
+            as clinical_minutes_band_2_4,
+        {{ sum_if("attended and band_group = 'band_7_plus'", 'duration_minutes') }}
+            as clinical_minutes_band_7_plus
+
+    from contacts_banded
+    group by organisation_code, team_code, period_start, band_group, activity_type
+
+),
+
 contact_measures as (
 
     select * from (
@@ -113,29 +152,22 @@ contact_measures as (
                 when grouping(activity_type) = 0 then 'activity_' || activity_type
                 else 'all'
             end as slice,
-            count(*) as contacts_booked,
-            {{ count_if('attended') }} as contacts_attended,
-            {{ count_if("outcome = 'dna'") }} as contacts_dna,
-            {{ count_if("attended and contact_type = 'F2F'") }} as contacts_attended_f2f,
-            {{ count_if("attended and contact_type = 'F2F' and location = 'home'") }} as visits,
-            {{ count_if("attended and contact_type = 'F2F' and location = 'clinic'") }}
-                as clinic_contacts,
-            {{ count_if("attended and contact_type = 'F2F' and location = 'clinic'
-                         and start_time >= '13:00'") }} as clinic_contacts_after_1pm,
-            {{ sum_if('attended', 'duration_minutes') }} / 60.0 as clinical_hours,
-            {{ sum_if('attended', 'travel_minutes') }} / 60.0 as travel_hours,
-            {{ sum_if('attended', 'interventions') }} as interventions,
-            sum(duration_minutes) / 60.0 as booked_hours,
-            {{ sum_if('not attended', 'duration_minutes') }} / 60.0 as lost_hours,
-            {{ count_if('attended and delegable') }} as delegable_contacts,
-            {{ count_if("attended and delegable and band_group = 'band_2_4'") }}
-                as delegable_contacts_band_2_4,
-            {{ sum_if("attended and band_group = 'band_2_4'", 'duration_minutes') }} / 60.0
-                as clinical_hours_band_2_4,
-            {{ sum_if("attended and band_group = 'band_7_plus'", 'duration_minutes') }} / 60.0
-                as clinical_hours_band_7_plus
+            cast(sum(contacts_booked) as bigint) as contacts_booked,
+            {%- for column in ['contacts_attended', 'contacts_dna', 'contacts_attended_f2f',
+                               'visits', 'clinic_contacts', 'clinic_contacts_after_1pm'] %}
+            sum({{ column }}) as {{ column }},
+            {%- endfor %}
+            sum(clinical_minutes) / 60.0 as clinical_hours,
+            sum(travel_minutes) / 60.0 as travel_hours,
+            sum(interventions) as interventions,
+            sum(booked_minutes) / 60.0 as booked_hours,
+            sum(lost_minutes) / 60.0 as lost_hours,
+            sum(delegable_contacts) as delegable_contacts,
+            sum(delegable_contacts_band_2_4) as delegable_contacts_band_2_4,
+            sum(clinical_minutes_band_2_4) / 60.0 as clinical_hours_band_2_4,
+            sum(clinical_minutes_band_7_plus) / 60.0 as clinical_hours_band_7_plus
 
-        from contacts_banded
+        from contact_groups
         group by grouping sets (
             (organisation_code, team_code, period_start),
             (organisation_code, team_code, period_start, band_group),
@@ -365,7 +397,8 @@ referral_measures as (
 ),
 
 {#- which extracts each provider sent for the month: a team without rows in a sent extract
-    counts 0 of its measures, one in an extract not sent has none -#}
+    counts 0 of its measures, one in an extract not sent has none. Read from the measures (every
+    row of an extract is in its team's 'all' row), not the extracts again. -#}
 sent as (
 
     select
@@ -377,13 +410,15 @@ sent as (
         max(case when extract = 'referrals' then 1 else 0 end) = 1 as has_referrals
 
     from (
-        select distinct organisation_code, period_start, 'contacts' as extract from contacts
+        select distinct organisation_code, period_start, 'contacts' as extract
+        from contact_groups
         union all
-        select distinct organisation_code, period_start, 'shifts' from shifts
+        select distinct organisation_code, period_start, 'shifts' from shift_measures
         union all
-        select distinct organisation_code, period_start, 'establishment' from establishment
+        select distinct organisation_code, period_start, 'establishment'
+        from assignment_measures
         union all
-        select distinct organisation_code, period_start, 'referrals' from referrals
+        select distinct organisation_code, period_start, 'referrals' from referral_measures
     ) as extracts
     group by organisation_code, period_start
 
