@@ -48,9 +48,10 @@ What it does, in a fresh temporary PEERBENCH_HOME (deleted at the end unless --k
    ingest of each extract over all months), and dbt's own timing of its models and tests.
 
 `--stage-timeout` stops a stage running longer (GNU `timeout`, the stage's process group), so
-a run on a slow machine still prints what finished. --memory-limit is national.py's: a stage
-whose processes together hold more is stopped. Timings compare only within one run on one
-machine: run it on an otherwise idle machine.
+a run on a slow machine still prints what finished; `--idle-load` waits, after generating and
+for at most `--idle-wait` minutes, until the machine's load average drops below it.
+--memory-limit is national.py's: a stage whose processes together hold more is stopped.
+Timings compare only within one run on one machine: run it on an otherwise idle machine.
 """
 
 from __future__ import annotations
@@ -330,6 +331,16 @@ def platform_profile(home: Path, wall: float | None = None, top: int = 12) -> li
     return lines
 
 
+def wait_for_idle(load: float, minutes: float) -> None:
+    """Wait until the 1-minute load average is below `load`, for at most `minutes`."""
+    deadline = time.monotonic() + 60 * minutes
+    while os.getloadavg()[0] >= load and time.monotonic() < deadline:
+        time.sleep(15)
+    now = os.getloadavg()[0]
+    state = "idle enough" if now < load else f"still busy after {minutes:.0f} minutes"
+    print(f"  load average {now:.2f} ({state}; threshold {load})", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=SCALES, default="full")
@@ -343,6 +354,13 @@ def main() -> None:
     parser.add_argument(
         "--stage-timeout", type=float, help="minutes a stage may run before it is stopped"
     )
+    parser.add_argument(
+        "--idle-load",
+        type=float,
+        help="before timing, wait (at most --idle-wait minutes) until the 1-minute load average "
+        "is below this (a shared machine: another process may be running)",
+    )
+    parser.add_argument("--idle-wait", type=float, default=30, help="minutes (default 30)")
     args = parser.parse_args()
     scale = SCALES[args.scale]
     first = month_offset(LAST_MONTH, 1 - scale.months)
@@ -377,6 +395,8 @@ def main() -> None:
         if prepare.returncode:
             print(f"  peerbench prepare FAILED:\n{prepare.stdout[-2000:]}{prepare.stderr[-2000:]}")
 
+    if args.idle_load:
+        wait_for_idle(args.idle_load, args.idle_wait)
     stages: list[tuple[Stage, int, str]] = []  # (stage, landing rows it reads, its output)
 
     def stage(name: str, command: list[str]) -> Stage:
