@@ -53,15 +53,17 @@ process of the stage's process tree (a Python wrapper reports the same from getr
 `/usr/bin/time` is missing); "tree RSS" samples the resident memory of every process of the tree
 five times a second and keeps the largest sum (children running side by side add up; shared
 pages count once per process, so it errs high). A stage whose tree holds more than
---memory-limit (default half the machine's memory) is stopped and reported, not left to exhaust
-a shared machine. DuckDB sizes its buffers to the machine (its default memory_limit is 80% of
-RAM), so the DuckDB script's peak is what a bare script takes by default, not its minimum.
+--memory-limit (default half the machine's memory) is stopped and reported (every process of
+its tree), not left to exhaust a shared machine. DuckDB sizes its buffers to the machine (its
+default memory_limit is 80% of RAM), so the DuckDB script's peak is what a bare script takes by
+default, not its minimum.
 Timings are only comparable within one run on one machine: run it on an otherwise idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import shutil
@@ -199,8 +201,8 @@ def baseline_mart_rows(mart: Path) -> str:
     return f"{counts[0]:,} values / {counts[1]:,} benchmarks"
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of `root` and all its descendants, from /proc."""
+def _process_table() -> tuple[dict[int, list[int]], dict[int, int]]:
+    """Every process's children and resident bytes, from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -214,17 +216,46 @@ def tree_rss_bytes(root: int) -> int:
         pid = int(entry.name)
         children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
+    return children, rss
+
+
+def tree_pids(root: int, children: dict[int, list[int]] | None = None) -> list[int]:
+    """`root` and all its descendants."""
+    children = _process_table()[0] if children is None else children
+    pids, todo = [], [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        pids.append(pid)
         todo.extend(children.get(pid, []))
-    return total
+    return pids
 
 
-def run(name: str, command: list[str], env: dict[str, str], logs: Path, limit: int) -> Stage:
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of `root` and all its descendants, from /proc."""
+    children, rss = _process_table()
+    return sum(rss.get(pid, 0) for pid in tree_pids(root, children))
+
+
+def stop_tree(root: int) -> None:
+    """Kill `root`'s process group and every descendant (one may have left the group)."""
+    for pid in tree_pids(root):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(root, signal.SIGKILL)  # the stage's own process group
+
+
+def run(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    logs: Path,
+    limit: int,
+    seconds_limit: float | None = None,
+) -> Stage:
     """Run `command` as a child process; measure wall and CPU time and peak memory. A stage whose
-    processes together hold more than `limit` bytes is stopped (the machine may be shared)."""
+    processes together hold more than `limit` bytes, or that runs longer than `seconds_limit`,
+    is stopped with all its processes (the machine may be shared)."""
     usage = logs / f"{name}.rusage"
     if TIME.exists():
         wrapped = [str(TIME), "-v", "-o", str(usage), *command]
@@ -232,7 +263,7 @@ def run(name: str, command: list[str], env: dict[str, str], logs: Path, limit: i
         wrapped = [sys.executable, "-c", RUSAGE_WRAPPER, str(usage), *command]
     log = logs / f"{name}.log"
     started = time.perf_counter()
-    peak, stopped = 0, False
+    peak, stopped = 0, ""
     with log.open("w") as output:
         process = subprocess.Popen(
             wrapped, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -243,9 +274,14 @@ def run(name: str, command: list[str], env: dict[str, str], logs: Path, limit: i
             nonlocal peak, stopped
             while not done.wait(0.2):
                 peak = max(peak, tree_rss_bytes(process.pid))
-                if peak > limit and not stopped:
-                    stopped = True
-                    os.killpg(process.pid, signal.SIGKILL)  # the stage's own process group
+                if stopped:
+                    continue
+                if peak > limit:
+                    stopped = f"stopped over {limit / 2**30:.1f} GiB"
+                elif seconds_limit and time.perf_counter() - started > seconds_limit:
+                    stopped = f"stopped after {seconds_limit / 60:g} minutes"
+                if stopped:
+                    stop_tree(process.pid)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -263,13 +299,13 @@ def run(name: str, command: list[str], env: dict[str, str], logs: Path, limit: i
     )
     peak_mib = float(measured.get("Maximum resident set size (kbytes)", "nan")) / 1024
     if stopped:
-        print(f"  {name} STOPPED: its processes held over {limit / 2**30:.1f} GiB", flush=True)
+        print(f"  {name} STOPPED: {stopped}", flush=True)
     elif code:
         tail = "\n    ".join(log.read_text().splitlines()[-15:])
         print(f"  {name} FAILED (exit {code}); log {log}:\n    {tail}", flush=True)
     result = Stage(name, seconds, cpu, peak_mib, peak / 2**20, ok=code == 0 and not stopped)
     if not result.ok:
-        result.note = f"stopped over {limit / 2**30:.1f} GiB" if stopped else f"exit {code}"
+        result.note = stopped or f"exit {code}"
     return result
 
 

@@ -47,8 +47,8 @@ What it does, in a fresh temporary PEERBENCH_HOME (deleted at the end unless --k
    shift days); and where the platform's time went: each Dagster run and step (the lake
    ingest of each extract over all months), and dbt's own timing of its models and tests.
 
-`--stage-timeout` stops a stage running longer (GNU `timeout`, the stage's process group), so
-a run on a slow machine still prints what finished; `--idle-load` waits, after generating and
+`--stage-timeout` stops a stage running longer (with all its processes), so a run on a slow
+machine still prints what finished; `--idle-load` waits, after generating and
 for at most `--idle-wait` minutes, until the machine's load average drops below it.
 --memory-limit is national.py's: a stage whose processes together hold more is stopped.
 Timings compare only within one run on one machine: run it on an otherwise idle machine.
@@ -400,9 +400,8 @@ def main() -> None:
     stages: list[tuple[Stage, int, str]] = []  # (stage, landing rows it reads, its output)
 
     def stage(name: str, command: list[str]) -> Stage:
-        if args.stage_timeout:  # TERM to the stage's process group, KILL 30 s later
-            command = ["timeout", "-k", "30", f"{args.stage_timeout * 60:.0f}", *command]
-        result = run(name, command, env, logs, int(args.memory_limit * 2**30))
+        seconds = args.stage_timeout * 60 if args.stage_timeout else None
+        result = run(name, command, env, logs, int(args.memory_limit * 2**30), seconds)
         print(f"  {name}: {result.seconds:.1f} s, {result.peak_mib:.0f} MiB", flush=True)
         return result
 
