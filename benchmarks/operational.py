@@ -425,7 +425,7 @@ def main() -> None:
 
     checks = team_month_checks(home)
     try:
-        profile = platform_profile(home, platform.seconds)
+        profile = platform_profile(home, platform.seconds if platform.ok else None)
     except Exception as error:  # a profile is information: never lose the table for it
         profile = [f"not available: {type(error).__name__}: {error}"]
     report(generated, stages, checks, profile)
