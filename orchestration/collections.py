@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.calendar import collection_rules
-from orchestration.partitions import month_label, quarter_label, quarter_months, time_partitions
+from orchestration.partitions import months_of, period_label, quarter_label, time_partitions
 from orchestration.registry import SOURCES, Source, partition_dir, period_months
 
 
@@ -43,17 +43,11 @@ class Collection:
         return time_partitions(self.cadence, self.source.first_month)
 
     def period_label(self, partition_key: str) -> str:
-        return (
-            quarter_label(partition_key)
-            if self.cadence == "quarter"
-            else month_label(partition_key)
-        )
+        return period_label(self.cadence, partition_key)
 
     def months(self, partition_key: str) -> list[str]:
         """The months a window covers."""
-        if self.cadence == "quarter":
-            return quarter_months(partition_key)
-        return [month_label(partition_key)]
+        return months_of(self.cadence, partition_key)
 
     def source_periods(self, partition_key: str) -> list[tuple[Source, str]]:
         """The sources' lake partitions (dataset, period label) a window is made of."""
