@@ -242,3 +242,18 @@ def test_each_operational_report_opens_in_a_browser_without_errors(published, pa
     load = open_page(_version(published), page.format(own=published["chooser"]), name)
     assert load.console == [] and load.failed == []
     assert load.screenshot.stat().st_size > 20_000
+
+
+def test_status_shows_each_quarter_published_with_every_enrolled_provider(published, capsys):
+    """`peerbench status`: a quarter's expected submitters are the providers with a team
+    register (the programme's, not every community provider of the register), and a published
+    quarter is up to date (its inputs are the mart's digests of the extracts, not the files)."""
+    with pytest.MonkeyPatch.context() as patch:
+        use_home(published["home"], patch)
+        capsys.readouterr()
+        assert main(["status", "--collection", "operational", "--as-of", "2026-03-02"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    providers = len(published["providers"])
+    for quarter in QUARTERS:
+        (row,) = [line.split() for line in lines if line.strip().startswith(quarter)]
+        assert row[2:5] == ["published", "v1", f"{providers}/{providers}"], row
