@@ -130,11 +130,14 @@ TEAMS_QUERY = f"""
 """
 PROVIDER_TRENDS_QUERY = f"""
     select
-        organisation_code, metric_code, strftime(period_end, '%Y-%m') as period, numerator,
-        denominator, value, peer_median, peer_lower_quartile, peer_upper_quartile, national_value
-    from marts.fct_benchmark
-    where collection = '{OPERATIONAL}' and grain = '{ROLLING}' and service_line = '{WHOLE}'
-        and peer_group = 'all' and period_end > ?::date - interval 12 month and period_end <= ?
+        b.organisation_code, b.metric_code, m.metric_name, m.unit,
+        strftime(b.period_end, '%Y-%m') as period, b.numerator, b.denominator, b.value,
+        b.peer_median, b.peer_lower_quartile, b.peer_upper_quartile, b.national_value
+    from marts.fct_benchmark as b
+    join marts.dim_metric as m using (metric_code)
+    where b.collection = '{OPERATIONAL}' and b.grain = '{ROLLING}' and b.service_line = '{WHOLE}'
+        and b.peer_group = 'all' and b.period_end > ?::date - interval 12 month
+        and b.period_end <= ?
 """
 TEAM_TRENDS_QUERY = f"""
     select distinct
@@ -186,9 +189,10 @@ def operational_inputs(warehouse: duckdb.DuckDBPyConnection, start: object, end:
 
 
 def percent_change(value: pd.Series, previous: pd.Series) -> pd.Series:
-    """(value - previous) / |previous| x 100; none where the previous is 0 or missing."""
+    """(value - previous) / previous x 100; none where the previous is not above 0 or either is
+    below 0 (a growth rate's change is no percentage of anything)."""
     now, before = pd.to_numeric(value), pd.to_numeric(previous)
-    return (now - before) / before.abs().where(before != 0) * 100
+    return ((now - before) / before * 100).where((before > 0) & (now >= 0))
 
 
 def _of_people(rows: pd.DataFrame, counts: Sequence[str]) -> dict[str, pd.Series]:
@@ -262,6 +266,7 @@ class Table:
     title: str
     rows: list[dict]
     anchor: str = ""
+    grouped: bool = False  # rows of several domains, under a heading each
 
 
 def _metric_rows(own: pd.DataFrame, comparators: pd.DataFrame) -> list[dict]:
@@ -296,8 +301,9 @@ def benchmarking_tables(own: pd.DataFrame, comparators: pd.DataFrame) -> dict[st
         )
     departments = own[own["breakdown"] == "department"]
     for line, rows in departments.groupby("service_line", sort=True):
+        name = rows["service_line_name"].iloc[0]
         tables["departments"].append(
-            Table(rows["service_line_name"].iloc[0], _metric_rows(rows, comparators), str(line))
+            Table(name, _metric_rows(rows, comparators), str(line), grouped=True)
         )
     return tables
 
@@ -313,8 +319,8 @@ def breakdown_matrix(own: pd.DataFrame, breakdown: str, metrics: Sequence[str] |
         rows[["service_line", "service_line_name"]].drop_duplicates().sort_values("service_line")
     )
     cells = {(r["metric_code"], r["service_line"]): r for r in rows.to_dict("records")}
-    metric_rows = (
-        rows[["metric_code", "metric_name", "unit"]].drop_duplicates().sort_values("metric_code")
+    metric_rows = _in_catalogue_order(
+        rows[["metric_code", "metric_name", "unit"]].drop_duplicates()
     )
     return {
         "lines": lines.to_dict("records"),
@@ -366,6 +372,8 @@ def trend_sections(trends: pd.DataFrame, organisation: str, metrics: Sequence[st
         sections.append(
             {
                 "metric_code": metric,
+                "metric_name": series["metric_name"].iloc[0],
+                "unit": series["unit"].iloc[0],
                 "chart": markupsafe.Markup(
                     trend_chart(
                         months,

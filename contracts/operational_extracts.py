@@ -419,7 +419,9 @@ def esr_staff_contract(month: str) -> Contract:
                 "sickness_absence_days",
                 f"more WTE days of sickness than the assignment's WTE over {month}'s {days} days",
                 f"rows.sickness_absence_days > {days} "  # told by the rule above
-                f"or rows.sickness_absence_days <= rows.wte * {days}",
+                # to the hundredth, as the figures are written: 0.6 x 31 is 18.6, not a float
+                # a hair below it
+                f"or rows.sickness_absence_days <= round(rows.wte * {days}, 2)",
             ),
             RowRule(
                 "leaving_date",

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.calendar import collection_rules
-from orchestration.partitions import month_label, quarter_label, quarter_months, time_partitions
+from orchestration.partitions import months_of, period_label, quarter_label, time_partitions
 from orchestration.registry import SOURCES, Source, partition_dir, period_months
 
 
@@ -43,21 +43,22 @@ class Collection:
         return time_partitions(self.cadence, self.source.first_month)
 
     def period_label(self, partition_key: str) -> str:
-        return (
-            quarter_label(partition_key)
-            if self.cadence == "quarter"
-            else month_label(partition_key)
-        )
+        return period_label(self.cadence, partition_key)
 
     def months(self, partition_key: str) -> list[str]:
         """The months a window covers."""
-        if self.cadence == "quarter":
-            return quarter_months(partition_key)
-        return [month_label(partition_key)]
+        return months_of(self.cadence, partition_key)
+
+    @property
+    def gathers_months(self) -> bool:
+        """Whether a window gathers several of its sources' periods (the operational quarter of
+        monthly extracts): its values are the periods' aggregates, whose lineage is a digest of
+        the files behind them, not the landing files themselves."""
+        return any(s.cadence != self.cadence for s in self.sources)
 
     def source_periods(self, partition_key: str) -> list[tuple[Source, str]]:
         """The sources' lake partitions (dataset, period label) a window is made of."""
-        if all(s.cadence == self.cadence for s in self.sources):
+        if not self.gathers_months:
             return [(s, self.period_label(partition_key)) for s in self.sources]
         return [(s, month) for s in self.sources for month in self.months(partition_key)]
 
@@ -67,14 +68,14 @@ class Collection:
         quarter is benchmarked only where all its months were sent)."""
         periods = self.source_periods(partition_key)
         present = {p for s, p in periods if partition_dir(lake, s.name, p).is_dir()}
-        if all(s.cadence == self.cadence for s, _ in periods):
+        if not self.gathers_months:
             return bool(present)
         return present == set(self.months(partition_key))
 
     def window_of(self, source_period: str) -> str:
         """The window label a source's period falls in: a month's quarter, for the operational
         extracts; the period itself where the sources share the collection's cadence."""
-        if self.cadence == "quarter" and self.source.cadence == "month":
+        if self.gathers_months:
             return quarter_label(f"{source_period}-01")
         return source_period
 

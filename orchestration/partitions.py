@@ -53,6 +53,17 @@ def quarter_label(key: str) -> str:
     return f"{financial_year(day)}-Q{financial_quarter(day)}"
 
 
+def period_label(cadence: str, key: str) -> str:
+    """The label of the period of a cadence starting on the partition key's day."""
+    return quarter_label(key) if cadence == "quarter" else month_label(key)
+
+
+def months_of(cadence: str, key: str) -> list[str]:
+    """The months of the period of a cadence starting on the partition key's day: three for a
+    quarter."""
+    return quarter_months(key) if cadence == "quarter" else [month_label(key)]
+
+
 def quarter_months(key: str) -> list[str]:
     """The three month labels inside a quarter partition."""
     day = date.fromisoformat(key)

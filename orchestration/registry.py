@@ -41,8 +41,8 @@ from contracts.organisation_register import organisation_register_contract
 from contracts.rtt import rtt_contract
 from contracts.validation import Contract
 from orchestration.partitions import (
-    month_label,
-    quarter_label,
+    months_of,
+    period_label,
     quarter_months,
     time_partitions,
 )
@@ -125,17 +125,11 @@ class Source:
         return self.cadence != "static" and self.months_of_period(period)[0] < self.first_month
 
     def period_label(self, partition_key: str) -> str:
-        return (
-            quarter_label(partition_key)
-            if self.cadence == "quarter"
-            else month_label(partition_key)
-        )
+        return period_label(self.cadence, partition_key)
 
     def months(self, partition_key: str) -> list[str]:
         """The months a period covers: three for a quarter of monthly values."""
-        if self.cadence == "quarter":
-            return quarter_months(partition_key)
-        return [month_label(partition_key)]
+        return months_of(self.cadence, partition_key)
 
     def months_of_period(self, period: str) -> list[str]:
         return self.months(partition_key_of(self, period))

@@ -227,11 +227,10 @@ def _state(
     version = versions[-1].name
     manifest = json.loads((versions[-1] / "manifest.json").read_text())
     recorded = {(i["source_file"], i["source_sha256"]) for i in manifest["inputs"]}
-    lake = lake | _previous_lake_records(home, collection, window_)
-    current = {
-        "lake": {(file, sha256) for file, status, sha256 in lake if status == "accepted"},
-        "mart": _publication_inputs(home, collection, window_),
-    }
+    current = {"mart": _publication_inputs(home, collection, window_)}
+    if not collection.gathers_months:  # its inputs are landing files, as the lake records them
+        lake = lake | _previous_lake_records(home, collection, window_)
+        current["lake"] = {(f, sha256) for f, status, sha256 in lake if status == "accepted"}
     changes = [
         f"in the {where} ({len(now - recorded)} file(s) new, {len(recorded - now)} gone)"
         for where, now in current.items()

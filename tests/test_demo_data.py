@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from conftest import use_home
 
-from assets.operational import extract_assets, operational_teams
+from assets.operational import extract_assets, operational_comparators, operational_teams
 from assets.reference import organisations
 from contracts.layouts import layouts_of
 from contracts.metric_catalogue import CATALOGUE_PATH
@@ -207,7 +207,8 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict:
     with pytest.MonkeyPatch.context() as patch:
         use_home(home, patch)
         generate(home / "landing", OPERATIONAL, now=datetime(2025, 9, 1))
-        assert dg.materialize([organisations, operational_teams], resources=resources).success
+        registers = [organisations, operational_teams, operational_comparators]
+        assert dg.materialize(registers, resources=resources).success
         for month in MONTHS:
             run = dg.materialize(extract_assets, partition_key=f"{month}-01", resources=resources)
             assert run.success
@@ -243,12 +244,18 @@ def test_every_operational_file_is_recognised_and_passes_its_contract(ingested):
     files = _operational_files(ingested["home"])
     providers = {name.split("/")[1] for name in files}
     assert len(providers) == OPERATIONAL.operational_providers
-    assert len(files) == len(providers) * (1 + len(MONTHS) * len(EXTRACTS))
+    # a team register and the four extracts a month each; the first names its comparators
+    assert len(files) == len(providers) * (1 + len(MONTHS) * len(EXTRACTS)) + 1
+    registers = {"teams": "operational_teams", "comparators": "operational_comparators"}
     for name in files:
         found = recognise(name)
         assert found is not None, name
         stem = name.rsplit("/", 1)[-1].removesuffix(".csv")
-        assert found.source.name == ("operational_teams" if stem == "teams" else stem)
+        assert found.source.name == registers.get(stem, stem)
+    (named,) = [name for name in files if name.endswith("/comparators.csv")]
+    chooser = named.split("/")[1]
+    chosen = pd.read_csv(ingested["home"] / "landing" / named)["organisation_code"]
+    assert len(chosen) == 3 and set(chosen) <= providers - {chooser}
     submitted = ingested["submissions"]
     operational = submitted[submitted["source_file"].str.startswith("operational/")]
     assert sorted(operational["source_file"]) == files

@@ -1254,6 +1254,11 @@ EDGES: dict[str, tuple[str, str]] = {
         "esr_staff",
         CANONICAL["esr_staff"].replace("1.0,1.0,2019-09-01,,2.5", "1.0,1.0,2019-09-01,,30"),
     ),
+    # 0.18 WTE sick every day: 5.4 WTE days, though 0.18 x 30 in floating point is a hair less
+    "part-time sickness every day of the month": (
+        "esr_staff",
+        CANONICAL["esr_staff"].replace("1.0,1.0,2019-09-01,,2.5", "0.18,1.0,2019-09-01,,5.4"),
+    ),
     "referral discharged on the month's first day": (
         "epr_referrals",
         canonical(

@@ -45,6 +45,7 @@ DEMO = DemoConfig(
     ae_start="2024-03",
     operational_start="2024-05",
     last_month="2024-06",
+    operational_providers=5,  # the operational programme has its own tests: five suffice here
 )
 REAL_JUNE_AE = "Monthly-AE-June-2024.csv"
 REAL_AE_HISTORY = "ae_attendances_2016_2019.csv"

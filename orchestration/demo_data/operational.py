@@ -1195,4 +1195,18 @@ def write_operational_extracts(
                 vendor_layouts,
                 connection,
             )
-    return written
+    return written + write_comparators(landing, providers)
+
+
+COMPARATORS = 3  # the first provider names the next three as its comparator set
+
+
+def write_comparators(landing: Path, providers: list[str]) -> int:
+    """The first provider's named comparator set (`operational/<ORG>/comparators.csv`): the
+    providers after it, so its benchmarking report ranks it among them too."""
+    named = providers[1 : 1 + COMPARATORS]
+    if len(named) < COMPARATORS:
+        return 0
+    path = landing / "operational" / providers[0] / "comparators.csv"
+    path.write_text("organisation_code\n" + "".join(f"{code}\n" for code in named))
+    return 1

@@ -170,16 +170,9 @@ ranked as (
 
     select
         peer_groups.*,
-        case when polarity <> 'neutral' then
-            cast(
-                rank() over (
-                    partition by
-                        metric_code, service_line, grain, period_start, peer_group,
-                        peer_group_value
-                    order by value * direction desc
-                ) as {{ dbt.type_bigint() }}
-            )
-        end as peer_rank,
+        {{ rank_by_polarity(
+            'metric_code, service_line, grain, period_start, peer_group, peer_group_value'
+        ) }} as peer_rank,
         100 * percent_rank() over (
             partition by
                 metric_code, service_line, grain, period_start, peer_group, peer_group_value

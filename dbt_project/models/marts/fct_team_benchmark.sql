@@ -74,14 +74,8 @@ ranked as (
 
     select
         teams.*,
-        case when polarity <> 'neutral' then
-            cast(
-                rank() over (
-                    partition by organisation_code, metric_code, grain, period_start
-                    order by value * direction desc
-                ) as {{ dbt.type_bigint() }}
-            )
-        end as team_rank
+        {{ rank_by_polarity('organisation_code, metric_code, grain, period_start') }}
+            as team_rank
 
     from teams
 
