@@ -227,10 +227,11 @@ def _state(
     version = versions[-1].name
     manifest = json.loads((versions[-1] / "manifest.json").read_text())
     recorded = {(i["source_file"], i["source_sha256"]) for i in manifest["inputs"]}
-    current = {"mart": _publication_inputs(home, collection, window_)}
+    current: dict[str, set[tuple[str, str]]] = {}
     if not collection.gathers_months:  # its inputs are landing files, as the lake records them
         lake = lake | _previous_lake_records(home, collection, window_)
         current["lake"] = {(f, sha256) for f, status, sha256 in lake if status == "accepted"}
+    current["mart"] = _publication_inputs(home, collection, window_)
     changes = [
         f"in the {where} ({len(now - recorded)} file(s) new, {len(recorded - now)} gone)"
         for where, now in current.items()

@@ -249,7 +249,8 @@ def test_status_shows_each_quarter_published_with_every_enrolled_provider(publis
     register (the programme's, not every community provider of the register), and a published
     quarter is up to date (its inputs are the mart's digests of the extracts, not the files)."""
     with pytest.MonkeyPatch.context() as patch:
-        use_home(published["home"], patch)
+        patch.setenv("PEERBENCH_HOME", str(published["home"]))
+        patch.setenv("DAGSTER_HOME", str(published["home"] / "dagster"))
         capsys.readouterr()
         assert main(["status", "--collection", "operational", "--as-of", "2026-03-02"]) == 0
     lines = capsys.readouterr().out.splitlines()
