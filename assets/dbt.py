@@ -18,7 +18,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.resources import dbt_project
+from orchestration.resources import HomeResource, dbt_project
+from orchestration.settings import Settings
 
 GROUPS = {"staging": "mart_staging", "intermediate": "mart_intermediate", "marts": "mart"}
 
@@ -44,12 +45,18 @@ TRANSLATOR = PeerbenchDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
 
 def build_args(vars_: Mapping[str, str] | None = None, *, full_refresh: bool = False) -> list[str]:
     """`dbt build` over a period window; a full refresh recreates the incremental models (after a
-    change of reference data or of a model's columns) instead of deleting and inserting."""
+    change of reference data or of a model's columns) instead of deleting and inserting. The
+    profile reads DuckDB's memory limit and spill folder from the vars too (`duckdb_vars`)."""
     return [
         "build",
         *(["--vars", json.dumps(dict(vars_))] if vars_ else []),
         *(["--full-refresh"] if full_refresh else []),
     ]
+
+
+def duckdb_vars(settings: Settings) -> dict[str, str]:
+    """The home's DuckDB settings as the vars `profiles.yml` reads them."""
+    return {f"duckdb_{name}": value for name, value in settings.duckdb_config.items()}
 
 
 class DbtConfig(dg.Config):
@@ -68,11 +75,12 @@ class DbtConfig(dg.Config):
     dagster_dbt_translator=TRANSLATOR,
 )
 def mart_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtConfig
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, home: HomeResource, config: DbtConfig
 ) -> Iterator:
     """The whole mart in one `dbt build`: seeds, staging, the incremental intermediates over the
     changed periods, facts and dimensions, and every dbt test as an asset check."""
     vars_ = {"min_date": config.min_date, "max_date": config.max_date}
+    vars_ |= duckdb_vars(home.settings)
     args = build_args(vars_, full_refresh=config.full_refresh)
     yield from dbt.cli(args, context=context.op_execution_context).stream()
 

@@ -550,7 +550,7 @@ def build_lake_asset(
         else:
             periods = {STATIC_PERIOD: None}
         outcomes = []
-        with duckdb.connect() as connection:
+        with duckdb.connect(config=settings.duckdb_config) as connection:
             if pseudonymise:
                 pseudonym_key_table(connection, context.resources.pseudonym_key.value())
             for period in periods:

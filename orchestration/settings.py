@@ -28,6 +28,9 @@ class Settings:
     fetch_mirror: str | None = None  # replaces the scheme and host of publishers' URLs
     fetch_timeout: float = 30.0  # seconds a download may wait for the connection or a read
     fetch_attempts: int = 3  # tries per URL on timeouts, dropped connections and 5xx
+    # what DuckDB may hold in memory, in the lake's ingest and in dbt's build ('2GB', '25%');
+    # beyond it, joins, aggregates and sorts spill to `duckdb_scratch` instead of growing
+    duckdb_memory_limit: str = "2GB"
 
     @property
     def landing(self) -> Path:
@@ -54,6 +57,20 @@ class Settings:
         return self.home / "dagster"
 
     @property
+    def duckdb_scratch(self) -> Path:
+        """Where DuckDB spills what exceeds its memory limit (made and emptied by DuckDB itself,
+        so directly under the home: DuckDB makes one folder, not its parents)."""
+        return self.home / "duckdb_scratch"
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """The DuckDB settings of every connection that reads landing files or builds the mart."""
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "temp_directory": str(self.duckdb_scratch),
+        }
+
+    @property
     def key_file(self) -> Path:
         """The demo's locally generated pseudonymisation key (never committed: it sits in home)."""
         return self.home / "pseudonym.key"
@@ -71,6 +88,9 @@ def get_settings(home: Path | None = None) -> Settings:
         fetch_mirror=os.environ.get(f"{ENV_PREFIX}FETCH_MIRROR") or None,
         fetch_timeout=float(os.environ.get(f"{ENV_PREFIX}FETCH_TIMEOUT", Settings.fetch_timeout)),
         fetch_attempts=int(os.environ.get(f"{ENV_PREFIX}FETCH_ATTEMPTS", Settings.fetch_attempts)),
+        duckdb_memory_limit=os.environ.get(
+            f"{ENV_PREFIX}DUCKDB_MEMORY_LIMIT", Settings.duckdb_memory_limit
+        ),
     )
 
 

@@ -1,17 +1,23 @@
 """The resources assets reach the outside world through."""
 
+import json
+import os
+import subprocess
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
+from assets.dbt import duckdb_vars
 from orchestration.resources import (
+    DBT_EXECUTABLE,
     HomeResource,
     PseudonymKeyResource,
     WarehouseResource,
     peerbench_resources,
 )
+from orchestration.settings import DBT_PROJECT_DIR
 
 
 def test_the_warehouse_resource_reads_and_never_writes(tmp_path: Path):
@@ -36,3 +42,28 @@ def test_the_key_comes_from_the_environment_and_a_short_one_is_refused(monkeypat
     with pytest.raises(RuntimeError, match="shorter than 16 characters"):
         PseudonymKeyResource(key="short").value()
     assert PseudonymKeyResource(key="k" * 32).value() == b"k" * 32
+
+
+def test_duckdb_memory_limit_and_spill_folder_reach_the_lake_and_dbts_connection(
+    tmp_path: Path, monkeypatch
+):
+    """PEERBENCH_DUCKDB_MEMORY_LIMIT bounds DuckDB in the lake's ingest and in dbt's build (which
+    spill into the home beyond it): read back from a connection of each."""
+    monkeypatch.setenv("PEERBENCH_HOME", str(tmp_path))
+    monkeypatch.setenv("PEERBENCH_DUCKDB_MEMORY_LIMIT", "1GB")
+    settings = HomeResource().settings
+    assert settings.duckdb_scratch == tmp_path / "duckdb_scratch"
+    one_gb = "953.6 MiB"  # DuckDB's way of writing 10^9 bytes
+    with duckdb.connect(config=settings.duckdb_config) as lake:
+        assert lake.execute("select current_setting('memory_limit')").fetchall() == [(one_gb,)]
+    operation = ["run-operation", "print_duckdb_setting", "--args", "{name: memory_limit}"]
+    apart = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    done = subprocess.run(
+        [DBT_EXECUTABLE, *operation, "--vars", json.dumps(duckdb_vars(settings)), *apart],
+        cwd=DBT_PROJECT_DIR,
+        env=os.environ | {"DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"memory_limit={one_gb}" in done.stdout.splitlines()

@@ -84,59 +84,76 @@ staff_bands as (
 
 ),
 
-contacts_banded as (
-
-    select
-        contacts.*,
-        staff_bands.band_group,
-        contacts.outcome = 'attended' as attended,
-        contacts.activity_type in ('insulin', 'venepuncture', 'continence', 'medication')
-            as delegable
-
-    from contacts
-    left join staff_bands
-        on contacts.organisation_code = staff_bands.organisation_code
-        and contacts.period_start = staff_bands.period_start
-        and contacts.staff_pseudonym = staff_bands.staff_pseudonym
-
-),
-
-{#- the contacts summed once, by team, month, band group and activity type together: a few rows
-    per team, which the slices are then rolled up from (every contact measure is a count or a
-    sum, in whole minutes until the roll-up, so the slices' figures are exact). One pass over
-    the contacts instead of one per slice. -#}
-contact_groups as (
+{#- the contacts summed once per member of staff, by team, month and activity type: the one pass
+    over the contacts (every contact measure is a count or a sum, in whole minutes until the
+    roll-up, so every figure after it is exact). Their band is joined to these few rows, not to
+    each contact. -#}
+contact_staff_groups as (
 
     select
         organisation_code,
         team_code,
         period_start,
-        band_group,
+        staff_pseudonym,
         activity_type,
         count(*) as contacts_booked,
-        {{ count_if('attended') }} as contacts_attended,
+        {{ count_if("outcome = 'attended'") }} as contacts_attended,
         {{ count_if("outcome = 'dna'") }} as contacts_dna,
-        {{ count_if("attended and contact_type = 'F2F'") }} as contacts_attended_f2f,
-        {{ count_if("attended and contact_type = 'F2F' and location = 'home'") }} as visits,
-        {{ count_if("attended and contact_type = 'F2F' and location = 'clinic'") }}
+        {{ count_if("outcome = 'attended' and contact_type = 'F2F'") }} as contacts_attended_f2f,
+        {{ count_if("outcome = 'attended' and contact_type = 'F2F' and location = 'home'") }}
+            as visits,
+        {{ count_if("outcome = 'attended' and contact_type = 'F2F' and location = 'clinic'") }}
             as clinic_contacts,
-        {{ count_if("attended and contact_type = 'F2F' and location = 'clinic'
+        {{ count_if("outcome = 'attended' and contact_type = 'F2F' and location = 'clinic'
                      and start_time >= '13:00'") }} as clinic_contacts_after_1pm,
-        {{ sum_if('attended', 'duration_minutes') }} as clinical_minutes,
-        {{ sum_if('attended', 'travel_minutes') }} as travel_minutes,
-        {{ sum_if('attended', 'interventions') }} as interventions,
+        {{ sum_if("outcome = 'attended'", 'duration_minutes') }} as clinical_minutes,
+        {{ sum_if("outcome = 'attended'", 'travel_minutes') }} as travel_minutes,
+        {{ sum_if("outcome = 'attended'", 'interventions') }} as interventions,
         sum(duration_minutes) as booked_minutes,
-        {{ sum_if('not attended', 'duration_minutes') }} as lost_minutes,
-        {{ count_if('attended and delegable') }} as delegable_contacts,
-        {{ count_if("attended and delegable and band_group = 'band_2_4'") }}
+        {{ sum_if("outcome <> 'attended'", 'duration_minutes') }} as lost_minutes,
+        {{ count_if("outcome = 'attended' and activity_type in
+                     ('insulin', 'venepuncture', 'continence', 'medication')") }}
+            as delegable_contacts
+
+    from contacts
+    group by organisation_code, team_code, period_start, staff_pseudonym, activity_type
+
+),
+
+{#- then by band group: a few rows per team, which the slices are rolled up from -#}
+contact_groups as (
+
+    select
+        groups.organisation_code,
+        groups.team_code,
+        groups.period_start,
+        staff_bands.band_group,
+        groups.activity_type,
+        {%- for column in ['contacts_booked', 'contacts_attended', 'contacts_dna',
+                           'contacts_attended_f2f', 'visits', 'clinic_contacts',
+                           'clinic_contacts_after_1pm', 'clinical_minutes', 'travel_minutes',
+                           'interventions', 'booked_minutes', 'lost_minutes',
+                           'delegable_contacts'] %}
+        sum(groups.{{ column }}) as {{ column }},
+        {%- endfor %}
+        {{ sum_if("staff_bands.band_group = 'band_2_4'", 'groups.delegable_contacts') }}
             as delegable_contacts_band_2_4,
-        {{ sum_if("attended and band_group = 'band_2_4'", 'duration_minutes') }}
+        {{ sum_if("staff_bands.band_group = 'band_2_4'", 'groups.clinical_minutes') }}
             as clinical_minutes_band_2_4,
-        {{ sum_if("attended and band_group = 'band_7_plus'", 'duration_minutes') }}
+        {{ sum_if("staff_bands.band_group = 'band_7_plus'", 'groups.clinical_minutes') }}
             as clinical_minutes_band_7_plus
 
-    from contacts_banded
-    group by organisation_code, team_code, period_start, band_group, activity_type
+    from contact_staff_groups as groups
+    left join staff_bands
+        on groups.organisation_code = staff_bands.organisation_code
+        and groups.period_start = staff_bands.period_start
+        and groups.staff_pseudonym = staff_bands.staff_pseudonym
+    group by
+        groups.organisation_code,
+        groups.team_code,
+        groups.period_start,
+        staff_bands.band_group,
+        groups.activity_type
 
 ),
 
