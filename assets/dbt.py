@@ -43,12 +43,18 @@ class PeerbenchDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = PeerbenchDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+UNIT_TESTS_LEFT_OUT = ["--exclude-resource-type", "unit_test"]
+
+
 def build_args(vars_: Mapping[str, str] | None = None, *, full_refresh: bool = False) -> list[str]:
     """`dbt build` over a period window; a full refresh recreates the incremental models (after a
     change of reference data or of a model's columns) instead of deleting and inserting. The
-    profile reads DuckDB's memory limit and spill folder from the vars too (`duckdb_vars`)."""
+    profile reads DuckDB's memory limit and spill folder from the vars too (`duckdb_vars`).
+    dbt's unit tests test the SQL, not the data, so a refresh leaves them out (dbt's advice for
+    production builds); the test suite runs every one of them."""
     return [
         "build",
+        *UNIT_TESTS_LEFT_OUT,
         *(["--vars", json.dumps(dict(vars_))] if vars_ else []),
         *(["--full-refresh"] if full_refresh else []),
     ]

@@ -232,9 +232,10 @@ def test_new_reference_data_or_a_missing_warehouse_rebuild_everything(built_home
 
 def test_the_dbt_build_arguments_carry_the_window_and_a_full_refresh_only_when_asked():
     window = {"min_date": "2024-05-01", "max_date": "2024-06-01"}
-    assert build_args(window) == ["build", "--vars", json.dumps(window)]
+    unit_tests_out = ["--exclude-resource-type", "unit_test"]
+    assert build_args(window) == ["build", *unit_tests_out, "--vars", json.dumps(window)]
     assert build_args(window, full_refresh=True)[-1] == "--full-refresh"
-    assert build_args() == ["build"]
+    assert build_args() == ["build", *unit_tests_out]
 
 
 def test_a_changed_model_rebuilds_everything(built_home, tmp_path, monkeypatch):

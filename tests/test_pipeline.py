@@ -35,6 +35,7 @@ from contracts.ae_monthly import ae_file_stem
 from orchestration.calendar import window
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate, land_reference_files
+from orchestration.resources import dbt_project, dbt_resource
 from orchestration.settings import Settings
 
 CATALOGUE = Path(__file__).parents[1] / "seeds" / "metric_catalogue.csv"
@@ -219,6 +220,18 @@ def test_benchmark_statistics_equal_an_independent_computation(
     below = expected.rank(method="min") - 1  # peers with a lower value
     percentile = (below / (len(expected) - 1) * 100).sort_index()
     assert actual["peer_percentile"].sort_index().to_numpy() == pytest.approx(percentile)
+
+
+def test_every_dbt_unit_test_passes_against_the_built_warehouse(built, tmp_path, monkeypatch):
+    """A refresh's build leaves dbt's unit tests out (they test the SQL, not the data); every
+    unit test of the project runs here, against the demo's warehouse, and passes."""
+    monkeypatch.setenv("PEERBENCH_HOME", str(built["home"]))
+    target = tmp_path / "dbt"
+    dbt_resource().cli(["test", "--resource-type", "unit_test"], target_path=target).wait()
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    unit_tests = json.loads(dbt_project().manifest_path.read_text())["unit_tests"]
+    assert len(unit_tests) >= 12
+    assert {r["unique_id"]: r["status"] for r in results} == dict.fromkeys(unit_tests, "pass")
 
 
 def test_england_june_2024_four_hour_performance_is_the_published_figure(built):
