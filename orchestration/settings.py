@@ -7,6 +7,7 @@ points the whole platform somewhere else by setting `PEERBENCH_HOME`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,9 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 ENV_PREFIX = "PEERBENCH_"
 PSEUDONYM_KEY_ENV = f"{ENV_PREFIX}PSEUDONYM_KEY"
+MEMORY_LIMIT_ENV = f"{ENV_PREFIX}DUCKDB_MEMORY_LIMIT"
+# a size as DuckDB reads it: 2GB, 1.5GiB, 500MB, or a share of the machine's memory, 50%
+SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|%)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,9 @@ class Settings:
     fetch_mirror: str | None = None  # replaces the scheme and host of publishers' URLs
     fetch_timeout: float = 30.0  # seconds a download may wait for the connection or a read
     fetch_attempts: int = 3  # tries per URL on timeouts, dropped connections and 5xx
-    # what DuckDB may hold in memory, in the lake's ingest and in dbt's build ('2GB', '25%');
+    # what DuckDB may hold in memory, in the lake's ingest and in dbt's build ('1GB', '25%');
     # beyond it, joins, aggregates and sorts spill to `duckdb_scratch` instead of growing
-    duckdb_memory_limit: str = "2GB"
+    duckdb_memory_limit: str = "1GB"
 
     @property
     def landing(self) -> Path:
@@ -88,10 +92,17 @@ def get_settings(home: Path | None = None) -> Settings:
         fetch_mirror=os.environ.get(f"{ENV_PREFIX}FETCH_MIRROR") or None,
         fetch_timeout=float(os.environ.get(f"{ENV_PREFIX}FETCH_TIMEOUT", Settings.fetch_timeout)),
         fetch_attempts=int(os.environ.get(f"{ENV_PREFIX}FETCH_ATTEMPTS", Settings.fetch_attempts)),
-        duckdb_memory_limit=os.environ.get(
-            f"{ENV_PREFIX}DUCKDB_MEMORY_LIMIT", Settings.duckdb_memory_limit
+        duckdb_memory_limit=memory_limit(
+            os.environ.get(MEMORY_LIMIT_ENV, Settings.duckdb_memory_limit)
         ),
     )
+
+
+def memory_limit(value: str) -> str:
+    """A DuckDB memory limit, checked before anything runs with it."""
+    if not SIZE.fullmatch(value.strip()):
+        raise RuntimeError(f"{MEMORY_LIMIT_ENV}={value!r} is not a size such as 2GB, 500MB or 50%")
+    return value.strip()
 
 
 def checked_key(key: str) -> bytes:

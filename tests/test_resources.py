@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from assets.dbt import duckdb_vars
+from orchestration.cli import main
 from orchestration.resources import (
     DBT_EXECUTABLE,
     HomeResource,
@@ -67,3 +68,19 @@ def test_duckdb_memory_limit_and_spill_folder_reach_the_lake_and_dbts_connection
         check=True,
     )
     assert f"memory_limit={one_gb}" in done.stdout.splitlines()
+
+
+def test_a_memory_limit_that_is_not_a_size_is_refused_before_anything_runs(
+    tmp_path: Path, monkeypatch, capsys
+):
+    monkeypatch.setenv("PEERBENCH_HOME", str(tmp_path))
+    monkeypatch.setenv("PEERBENCH_DUCKDB_MEMORY_LIMIT", "lots")
+    assert main(["status"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "peerbench: PEERBENCH_DUCKDB_MEMORY_LIMIT='lots' is not a size such as 2GB, 500MB or 50%"
+    )
+    assert not (tmp_path / "dagster").exists() and not (tmp_path / "lake").exists()
+    for size in ("512MB", "1.5GiB", "50%", " 2gb "):
+        monkeypatch.setenv("PEERBENCH_DUCKDB_MEMORY_LIMIT", size)
+        with duckdb.connect(config=HomeResource().settings.duckdb_config) as connection:
+            assert connection.execute("select current_setting('memory_limit')").fetchall()
