@@ -73,6 +73,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -402,9 +403,10 @@ def published_size(home: Path) -> str:
     return f"{total / 2**20:,.0f} MiB published, largest report {largest / 1024:,.0f} KiB"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=SCALES, default="full")
+def benchmark_parser(description: str, scales: Iterable[str]) -> argparse.ArgumentParser:
+    """The options every scale benchmark takes: its scale, --keep and --memory-limit."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--scale", choices=list(scales), default="full")
     parser.add_argument("--keep", action="store_true", help="keep the temporary home")
     parser.add_argument(
         "--memory-limit",
@@ -412,6 +414,11 @@ def main() -> None:
         default=os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**31,
         help="GiB a stage may hold before it is stopped (default: half the machine's memory)",
     )
+    return parser
+
+
+def main() -> None:
+    parser = benchmark_parser(__doc__.splitlines()[0], SCALES)
     args = parser.parse_args()
     scale = SCALES[args.scale]
     first = month_offset(LAST_MONTH, 1 - scale.months)

@@ -56,7 +56,6 @@ Timings compare only within one run on one machine: run it on an otherwise idle 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import secrets
@@ -80,6 +79,7 @@ from national import (  # noqa: E402
     PEERBENCH,
     SEED,
     Stage,
+    benchmark_parser,
     data_rows,
     lake_rows,
     month_offset,
@@ -342,15 +342,7 @@ def wait_for_idle(load: float, minutes: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=SCALES, default="full")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary home")
-    parser.add_argument(
-        "--memory-limit",
-        type=float,
-        default=os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**31,
-        help="GiB a stage may hold before it is stopped (default: half the machine's memory)",
-    )
+    parser = benchmark_parser(__doc__.splitlines()[0], SCALES)
     parser.add_argument(
         "--stage-timeout", type=float, help="minutes a stage may run before it is stopped"
     )
