@@ -218,6 +218,7 @@ def typed_expression(column: str, dtype: object) -> str:
 # what a cell of each type must be, in a submitter's words, after pandera's name of the rule
 TYPE_WORDS = {"bigint": "not a whole number", "double": "not a number"}
 TYPED_SUFFIX = "::typed"  # the typed copy of a column that is not text, beside its text
+UNCONVERTED = "_unconverted"  # the first pass's flag: some cell of the row did not convert
 
 
 def typed_name(column: str, dtype: object) -> str:
@@ -236,6 +237,22 @@ def with_typed_columns(schema: pa.DataFrameSchema) -> str:
         if _sql_type(column.dtype) != "varchar"
     ]
     return ", ".join(["*", *typed])
+
+
+def typed_only(schema: pa.DataFrameSchema) -> str:
+    """A select list over `with_typed_columns` that drops the text of each non-text column and
+    keeps, for the whole row, whether any such text did not convert (`_unconverted`): the first
+    pass's shape, about half as wide, which only asks whether a file breaks a rule (a broken
+    file is read again, whole, to locate its violations)."""
+    columns = schema.columns.items()
+    stored = [typed_name(name, column.dtype) for name, column in columns]
+    unconverted = [
+        f"({_quoted(name)} is not null and {typed_name(name, column.dtype)} is null)"
+        for name, column in columns
+        if _sql_type(column.dtype) != "varchar"
+    ]
+    meta = [FILE_COLUMN, LINE_COLUMN, SUBMITTER_COLUMN]
+    return ", ".join([*stored, *meta, f"{' or '.join(unconverted) or 'false'} as {UNCONVERTED}"])
 
 
 def typed_select(schema: pa.DataFrameSchema) -> str:
@@ -295,21 +312,24 @@ class _ColumnRule:
     broken: str  # SQL: true where a row breaks the rule
 
 
-def column_rules(schema: pa.DataFrameSchema) -> list[_ColumnRule]:
+def column_rules(schema: pa.DataFrameSchema, *, texts: bool = True) -> list[_ColumnRule]:
     """Every per-cell rule of the schema, in the order pandera applies them: presence, type,
     then the checks on the typed value (only where the type held, so a bad cell is told once).
-    The rules read each column's text and its typed value (`with_typed_columns`)."""
+    The rules read each column's text and its typed value (`with_typed_columns`); without
+    `texts`, the typed values and the row's `_unconverted` flag (`typed_only`), where a broken
+    type is told for the row, not the cell."""
     rules = []
     for name, column in schema.columns.items():
-        text, typed = _quoted(name), typed_name(name, column.dtype)
+        typed = typed_name(name, column.dtype)
+        text = _quoted(name) if texts else typed
         if not column.nullable:
             rules.append(_ColumnRule(name, "not_nullable", f"{text} is null"))
-        if typed != text:
+        if typed != _quoted(name):
             rules.append(
                 _ColumnRule(
                     name,
                     f"coerce_dtype('{column.dtype}'): {TYPE_WORDS[_sql_type(column.dtype)]}",
-                    f"{text} is not null and {typed} is null",
+                    f"{text} is not null and {typed} is null" if texts else UNCONVERTED,
                 )
             )
         for check in column.checks:
@@ -435,7 +455,9 @@ def validate_files(
         if not found:
             by_header.setdefault(tuple(header), []).append(name)
     submitters = submitters or {}
-    _stage(connection, files, by_header, contract, submitters, result, numbered=numbered)
+    _stage(
+        connection, files, by_header, contract, submitters, result, numbered=numbered, texts=False
+    )
     staged = {name for group in by_header.values() for name in group}
     broken = {n for n in staged if result.violations[n]} | _broken_files(connection, contract)
     if broken:
@@ -443,7 +465,7 @@ def validate_files(
         for name in broken:
             result.violations[name] = []
         again = {h: [n for n in group if n in broken] for h, group in by_header.items()}
-        _stage(connection, files, again, contract, submitters, result, numbered=True)
+        _stage(connection, files, again, contract, submitters, result, numbered=True, texts=True)
         for name, found in _row_violations(connection, contract).items():
             result.violations[name] += found
         connection.execute("drop table _checked")
@@ -466,25 +488,30 @@ def _stage(
     result: ValidatedFiles,
     *,
     numbered: bool,
+    texts: bool,
 ) -> None:
     """Read the files into the temporary table `_checked`: each contract column's trimmed text
-    and, beside it, its typed value (`with_typed_columns`), with the row's file and submitter,
+    and, beside it, its typed value (`with_typed_columns`), or, without `texts`, only the typed
+    values and whether any did not convert (`typed_only`); with the row's file and submitter,
     and, when `numbered`, its line; record unreadable lines (bad bytes, wrong field counts)."""
     schema = contract.schema
     columns = list(schema.columns)
     empty = ", ".join(f"cast(null as varchar) as {_quoted(c)}" for c in columns)
     connection.execute(
-        "create or replace temporary table _checked as select "
-        f"{with_typed_columns(schema)} from (select {empty}, '' as {FILE_COLUMN}, "
-        f"cast(0 as bigint) as {LINE_COLUMN}, cast(null as varchar) as {SUBMITTER_COLUMN} "
-        "where false)"
+        "create or replace temporary table _checked as "
+        + _staged_select(
+            schema,
+            f"(select {empty}, '' as {FILE_COLUMN}, cast(0 as bigint) as {LINE_COLUMN}, "
+            f"cast(null as varchar) as {SUBMITTER_COLUMN} where false)",
+            texts=texts,
+        )
     )
     for header, group in by_header.items():
         if not group:
             continue
         read = partial(
             _read, connection, files, result=result, header=header, contract=contract,
-            submitters=submitters, numbered=numbered,
+            submitters=submitters, numbered=numbered, texts=texts,
         )  # fmt: skip
         try:
             read(group)
@@ -500,7 +527,9 @@ def _stage(
         if contract.reconciles and not numbered:
             result.reconciliation = _reconcile(connection, contract)
         connection.execute(f"delete from _checked where {contract.not_data}")
-    present = " and ".join(f"{_quoted(c)} is null" for c in columns)
+    stored = [_quoted(c) if texts else typed_name(c, schema.columns[c].dtype) for c in columns]
+    blank = [f"{c} is null" for c in stored] + ([] if texts else [f"not {UNCONVERTED}"])
+    present = " and ".join(blank)
     connection.execute(f"delete from _checked where {present}")  # blank lines are not rows
     for name, rows in connection.execute(
         f"select {FILE_COLUMN}, count(*) from _checked group by all"
@@ -526,6 +555,7 @@ def _read(
     contract: Contract,
     submitters: Mapping[str, str],
     numbered: bool,
+    texts: bool,
 ) -> None:
     """Insert the rows of files sharing one header into `_checked`; record their unreadable
     lines. One statement: when the reader gives up on a file, nothing of the group is kept."""
@@ -561,17 +591,15 @@ def _read(
         for c in columns
     )
     line = "r._line" if numbered else "cast(null as bigint)"
+    rows = f"""(
+        select {selected},
+               map_extract_value({file_names}, r.filename) as {FILE_COLUMN},
+               {line} as {LINE_COLUMN},
+               map_extract_value({file_submitters}, r.filename) as {SUBMITTER_COLUMN}
+        from {source} as r
+    )"""
     connection.execute(
-        f"""
-        insert into _checked by name
-        select {with_typed_columns(schema)} from (
-            select {selected},
-                   map_extract_value({file_names}, r.filename) as {FILE_COLUMN},
-                   {line} as {LINE_COLUMN},
-                   map_extract_value({file_submitters}, r.filename) as {SUBMITTER_COLUMN}
-            from {source} as r
-        )
-        """,
+        f"insert into _checked by name {_staged_select(schema, rows, texts=texts)}",
         [paths],
     )
     for path, line_number, column, kind in connection.execute(
@@ -587,6 +615,13 @@ def _read(
             Violation(name_of[path], int(line_number), shown_column, rule)
         )
     _drop_rejects(connection)  # the next read's own
+
+
+def _staged_select(schema: pa.DataFrameSchema, relation: str, *, texts: bool) -> str:
+    """The rows of `relation` (the contract's columns as text, and the row's file, line and
+    submitter) as `_checked` holds them."""
+    query = f"select {with_typed_columns(schema)} from {relation}"
+    return query if texts else f"select {typed_only(schema)} from ({query})"
 
 
 def _drop_rejects(connection: duckdb.DuckDBPyConnection) -> None:
@@ -679,17 +714,19 @@ def _reject_rule(kind: str) -> str:
     return f"unreadable line ({kind.lower()})"
 
 
-def _cells_broken(contract: Contract) -> str:
-    return " or ".join(f"({r.broken})" for r in column_rules(contract.schema)) or "false"
+def _cells_broken(contract: Contract, *, texts: bool) -> str:
+    rules = column_rules(contract.schema, texts=texts)
+    return " or ".join(f"({r.broken})" for r in rules) or "false"
 
 
-def _typed_rows(contract: Contract) -> str:
+def _typed_rows(contract: Contract, *, texts: bool) -> str:
     """Every row, typed, with whether its cells all passed (`_cells_pass`), joined to the
     contract's lookups: what row rules read (as `rows`, through `_rule_broken`)."""
     joins = " ".join(f"left join {lk.alias} on {lk.on}" for lk in contract.lookups)
     return (
         f"(select {typed_select(contract.schema)}, {FILE_COLUMN}, {LINE_COLUMN}, "
-        f"{SUBMITTER_COLUMN}, not ({_cells_broken(contract)}) as _cells_pass from _checked) "
+        f"{SUBMITTER_COLUMN}, not ({_cells_broken(contract, texts=texts)}) as _cells_pass "
+        "from _checked) "
         f"as rows {joins}"
     )
 
@@ -708,15 +745,18 @@ def _repeated_keys(contract: Contract) -> str:
 
 
 def _broken_files(connection: duckdb.DuckDBPyConnection, contract: Contract) -> set[str]:
-    """The files of `_checked` with any broken cell, repeated key or broken row rule: one pass
-    each, no locations."""
-    cells = _cells_broken(contract)
-    queries = [f"select {FILE_COLUMN} from _checked where {cells}"]
-    if contract.key:
-        queries.append(_repeated_keys(contract))
+    """The files of the first pass's `_checked` (`typed_only`) with any broken cell, repeated key
+    or broken row rule, without locations: one scan for the cells and row rules together, one
+    for the key."""
     if contract.row_rules:
         broken = " or ".join(_rule_broken(r) for r in contract.row_rules)
-        queries.append(f"select {FILE_COLUMN} from {_typed_rows(contract)} where {broken}")
+        rows = _typed_rows(contract, texts=False)
+        queries = [f"select {FILE_COLUMN} from {rows} where not rows._cells_pass or {broken}"]
+    else:
+        cells = _cells_broken(contract, texts=False)
+        queries = [f"select {FILE_COLUMN} from _checked where {cells}"]
+    if contract.key:
+        queries.append(_repeated_keys(contract))
     for lookup in contract.lookups:
         connection.register(lookup.alias, lookup.frame)
     found = connection.execute(
@@ -749,7 +789,7 @@ def _row_violations(
         f"select {where}, {_literal(r.column)} as col, {_literal(r.rule)} "
         f"as rule, {_shown_value(r.column, identifiers)} as shown from _checked "
         f"where {r.broken}"
-        for r in column_rules(contract.schema)
+        for r in column_rules(contract.schema, texts=True)
     ]
     if contract.key:
         key = ", ".join(_quoted(c) for c in contract.key)
@@ -759,7 +799,7 @@ def _row_violations(
             f"qualify row_number() over (partition by {FILE_COLUMN}, {key} "
             f"order by {LINE_COLUMN}) > 1"
         )
-    rows = _typed_rows(contract)
+    rows = _typed_rows(contract, texts=True)
     parts += [
         f"select {where}, {_literal(r.column)} as col, {_literal(r.rule)} "
         f"as rule, {_shown_value(r.column, identifiers, 'rows.')} as shown from {rows} "
@@ -786,13 +826,22 @@ def _row_violations(
 def _keep_accepted(
     connection: duckdb.DuckDBPyConnection, contract: Contract, result: ValidatedFiles
 ) -> None:
+    """The first pass's `_checked` becomes `result.table`: the accepted files' rows, in the order
+    read (file by file, each file's rows in its own order), each typed value under its column's
+    name. Done in place (a delete, then renames, which DuckDB does without copying rows)."""
     connection.execute(
-        f"create or replace temporary table {result.table} as select "
-        f"{typed_select(contract.schema)}, {FILE_COLUMN}, {LINE_COLUMN}, {SUBMITTER_COLUMN} "
-        f"from _checked where list_contains(?::varchar[], {FILE_COLUMN})",
+        f"delete from _checked where not list_contains(?::varchar[], {FILE_COLUMN})",
         [result.accepted],
-    )  # in the order read: file by file, each file's rows in its own order
-    connection.execute("drop table _checked")
+    )
+    connection.execute(f"alter table _checked drop column {UNCONVERTED}")
+    for name, column in contract.schema.columns.items():
+        if typed_name(name, column.dtype) != _quoted(name):
+            connection.execute(
+                f"alter table _checked rename column {typed_name(name, column.dtype)} "
+                f"to {_quoted(name)}"
+            )
+    connection.execute(f"drop table if exists {result.table}")
+    connection.execute(f"alter table _checked rename to {result.table}")
 
 
 def validate_file(

@@ -36,7 +36,7 @@ from contracts.operational_extracts import (
     esr_staff_schema,
     teams_schema,
 )
-from contracts.validation import column_rules, validate_files, with_typed_columns
+from contracts.validation import column_rules, typed_only, validate_files, with_typed_columns
 from orchestration.registry import SOURCES, STATIC_PERIOD, partition_dir, scan_landing
 
 SCHEMA = pa.DataFrameSchema(
@@ -68,21 +68,56 @@ def _pandera_broken_rows(frame: pd.DataFrame) -> set[int]:
     return set()
 
 
-def _sql_broken_rows(frame: pd.DataFrame) -> set[int]:
-    rules = " or ".join(f"({rule.broken})" for rule in column_rules(SCHEMA))
+def _sql_broken_rows(schema: pa.DataFrameSchema, frame: pd.DataFrame, texts: bool) -> set[int]:
+    """The rows the generated rules break: over each cell's text and typed value, as the located
+    pass reads them, or (not `texts`) over the typed values and the row's flag of a cell that did
+    not convert, as the first pass does. The row's number stands in for its line."""
+    rules = " or ".join(f"({rule.broken})" for rule in column_rules(schema, texts=texts))
+    rows = frame.assign(_file="f.csv", _submitter=None).reset_index(names="_line")
+    typed = f"select {with_typed_columns(schema)} from cells"
+    staged = typed if texts else f"select {typed_only(schema)} from ({typed})"
     with duckdb.connect() as connection:
-        connection.register("cells", frame.reset_index(names="_row"))
-        found = connection.execute(
-            f"select _row from (select {with_typed_columns(SCHEMA)} from cells) where {rules}"
-        ).fetchall()
+        connection.register("cells", rows)
+        found = connection.execute(f"select _line from ({staged}) where {rules}").fetchall()
     return {row for (row,) in found}
 
 
+@pytest.mark.parametrize("texts", [True, False], ids=["located pass", "first pass"])
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.fixed_dictionaries(CELLS), min_size=1, max_size=8))
-def test_generated_sql_breaks_the_rows_pandera_breaks(rows):
+@given(rows=st.lists(st.fixed_dictionaries(CELLS), min_size=1, max_size=8))
+def test_generated_sql_breaks_the_rows_pandera_breaks(texts, rows):
     frame = pd.DataFrame(rows, columns=list(CELLS)).replace({"": None})
-    assert _sql_broken_rows(frame) == _pandera_broken_rows(frame.astype(object))
+    assert _sql_broken_rows(SCHEMA, frame, texts) == _pandera_broken_rows(frame.astype(object))
+
+
+# cells that do not convert to their column's type, and ones that do
+NOT_WHOLE_NUMBERS = ["1.5", "1e3", "0x10", " 12", "1_000", "twelve", "nan", "inf", "", None]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {
+                "code": st.just("RXA"),
+                "kind": st.sampled_from(["a", None]),
+                "count": st.sampled_from(["0", "7", *NOT_WHOLE_NUMBERS]),
+                "share": st.sampled_from(["0.5", "50", *NOT_WHOLE_NUMBERS]),
+                "name": st.just("ok"),
+            }
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_first_pass_breaks_the_rows_the_located_pass_breaks(rows):
+    """The first pass keeps no text of a number column, only whether it converted: it must still
+    break every row the located pass breaks (a cell that is no whole number, a missing count),
+    and no other, or a broken file would be kept or a good one read twice. The other cells are
+    good, so a row breaks for its numbers alone."""
+    frame = pd.DataFrame(rows, columns=list(CELLS)).replace({"": None})
+    first_pass = _sql_broken_rows(SCHEMA, frame, texts=False)
+    assert first_pass == _sql_broken_rows(SCHEMA, frame, texts=True)
 
 
 HEADER = "organisation_code,period,metric_code,numerator,denominator\n"
@@ -201,25 +236,18 @@ def _pandera_broken_cells(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> se
     return set()
 
 
-def _sql_broken_cells(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> set[int]:
-    rules = " or ".join(f"({rule.broken})" for rule in column_rules(schema))
-    with duckdb.connect() as connection:
-        connection.register("cells", frame.reset_index(names="_row"))
-        found = connection.execute(
-            f"select _row from (select {with_typed_columns(schema)} from cells) where {rules}"
-        ).fetchall()
-    return {row for (row,) in found}
-
-
+@pytest.mark.parametrize("texts", [True, False], ids=["located pass", "first pass"])
 @pytest.mark.parametrize("dataset", list(OPERATIONAL_SCHEMAS))
 @settings(max_examples=10, deadline=None)
 @given(data=st.data())
-def test_generated_sql_breaks_the_cells_pandera_breaks_in_operational_extracts(dataset, data):
+def test_generated_sql_breaks_the_cells_pandera_breaks_in_operational_extracts(
+    dataset, texts, data
+):
     schema = OPERATIONAL_SCHEMAS[dataset]
     cells = {column: st.sampled_from(OPERATIONAL_CELLS[column]) for column in schema.columns}
     rows = data.draw(st.lists(st.fixed_dictionaries(cells), min_size=1, max_size=6))
     frame = pd.DataFrame(rows, columns=list(schema.columns)).astype(object)
-    assert _sql_broken_cells(schema, frame) == _pandera_broken_cells(schema, frame)
+    assert _sql_broken_rows(schema, frame, texts) == _pandera_broken_cells(schema, frame)
 
 
 # Each contract's good file (two rows, one provider's), as the canonical layout writes it.
