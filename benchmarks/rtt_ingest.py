@@ -17,7 +17,9 @@ table shows the median wall seconds and the largest peak RSS:
   the same work as the platform's, without locating errors or quarantining a file;
 - `platform`: the lake asset's work for the month (`assets.lake.ingest_partition`): the contract
   judged set-wise in DuckDB, the accepted rows written to the lake as Parquet, the submission
-  record; and, for information, the same through a Dagster materialisation (`dagster`);
+  record, under the home's DuckDB settings as the asset runs it (`PEERBENCH_DUCKDB_MEMORY_LIMIT`,
+  1GB by default, which slows DuckDB's reading of one wide file by about 40%: set it higher to
+  see); and, for information, the same through a Dagster materialisation (`dagster`);
 - `pandas`: `pandas.read_csv` (counts as nullable integers), the same pandera schema validated
   by pandera's own pandas backend (its cell rules; the two SQL row rules are left out, which
   favours pandas), and the same rows written as Parquet.
@@ -142,7 +144,7 @@ def run_platform(path: Path, home: Path) -> int:
     settings = get_settings(home)
     source = SOURCES["nhse_rtt_pathways"]
     files = scan_landing(settings.landing).of(source, APRIL)
-    with duckdb.connect() as connection:
+    with duckdb.connect(config=settings.duckdb_config) as connection:  # as the lake asset's
         outcome = ingest_partition(
             connection,
             source,

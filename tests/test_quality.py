@@ -251,3 +251,44 @@ def test_a_flag_of_submitted_data_leaves_out_the_historys_median(submitted, show
         }
     )
     assert quality_flags(rows, submitted=submitted).tolist() == [shown, ""]
+
+
+def test_the_flags_of_a_national_month_fit_in_a_small_memory_limit(tmp_path: Path):
+    """At national scale the peers are many: 200 providers x 44 metrics x 24 months. Each
+    value's peers taken by joining it to every other provider's that month made about 200 x 200
+    rows a metric and month for holistic aggregates (quartiles), which DuckDB cannot spill: the
+    full refresh of the national benchmark ran out of its 1GB limit in fct_metric_value. The rule
+    must run in memory that grows with the values. One planted value, 100 where every provider
+    has 10 +- 0.5, is both far from its own history and outside its peers. Its 12 months before
+    are 10 + ((7 x 7 + 3 x 3 + m) mod 11 - 5) / 10 for months m = 8 to 19: 9.5 to 10.5 by 0.1,
+    and 9.5 again, whose median is (9.9 + 10.0) / 2 = 9.95."""
+    from orchestration.quality import _macros
+
+    flags = _macros("suspicious_values").suspicious_values("judged", "history")
+    with duckdb.connect(
+        config={"memory_limit": "256MB", "temp_directory": str(tmp_path), "threads": 2}
+    ) as connection:
+        connection.execute(
+            """
+            create table history as
+            select 'Z' || lpad(cast(organisation as varchar), 3, '0') as organisation_code,
+                   'M' || cast(metric as varchar) as metric_code, 'all' as service_line,
+                   cast(date '2024-01-01' + to_months(month) as date) as period_start,
+                   case when (organisation, metric, month) = (7, 3, 20) then 100.0
+                        else 10 + ((organisation * 7 + metric * 3 + month) % 11 - 5) / 10 end
+                       as value
+            from range(200) as o(organisation), range(44) as m(metric), range(24) as t(month)
+            """
+        )
+        connection.execute(
+            "create table judged as select 'community_indicators' as collection, * from history"
+        )
+        rows, flagged = connection.execute(
+            f"select count(*), list(organisation_code || ' ' || metric_code || ' ' || "
+            f"period_start || ': ' || quality_flag) filter (where quality_flag is not null) "
+            f"from ({flags})"
+        ).fetchone()
+    assert rows == 200 * 44 * 24  # every value once, none dropped
+    assert flagged == [
+        "Z007 M3 2025-09-01: far from its own history (median 9.95); outside the peers' usual range"
+    ]

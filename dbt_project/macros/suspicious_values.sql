@@ -53,54 +53,95 @@ select
 
 from {{ judged }} as judged
 left join (
+    {#- each organisation's series gathered once per metric and service line, and each judged
+        value's 12 months before it taken from that list (as the peers below) -#}
     select
-        keys.organisation_code,
-        keys.metric_code,
-        keys.service_line,
-        keys.period_start,
-        count(*) as history_n,
-        median(past.value) as history_median,
-        mad(past.value) as history_mad
+        organisation_code,
+        metric_code,
+        service_line,
+        period_start,
+        len(past) as history_n,
+        list_aggregate(past, 'median') as history_median,
+        list_aggregate(past, 'mad') as history_mad
     from (
-        select distinct organisation_code, metric_code, service_line, period_start
-        from {{ judged }}
-        where collection in ({{ suspicious_value_collections() }}) and value is not null
-    ) as keys
-    inner join {{ history }} as past
-        on past.organisation_code = keys.organisation_code
-        and past.metric_code = keys.metric_code
-        and past.service_line = keys.service_line
-        and past.period_start >= keys.period_start - interval 12 month
-        and past.period_start < keys.period_start
-        and past.value is not null
-    group by all
+        select
+            keys.*,
+            list_transform(
+                list_filter(
+                    series.values_by_month,
+                    lambda past: past.period_start >= keys.period_start - interval 12 month
+                        and past.period_start < keys.period_start
+                ),
+                lambda past: past.value
+            ) as past
+        from (
+            select distinct organisation_code, metric_code, service_line, period_start
+            from {{ judged }}
+            where collection in ({{ suspicious_value_collections() }}) and value is not null
+        ) as keys
+        inner join (
+            select
+                organisation_code,
+                metric_code,
+                service_line,
+                list({'period_start': period_start, 'value': value}) as values_by_month
+            from {{ history }}
+            where value is not null
+            group by all
+        ) as series
+            on series.organisation_code = keys.organisation_code
+            and series.metric_code = keys.metric_code
+            and series.service_line = keys.service_line
+    )
 ) as own
     on own.organisation_code = judged.organisation_code
     and own.metric_code = judged.metric_code
     and own.service_line = judged.service_line
     and own.period_start = judged.period_start
 left join (
+    {#- each month's values gathered once per metric and service line (a list of at most one
+        value per organisation), and each judged value's peers taken from that list: memory grows
+        with the values, not with values x peers (a join of each value to its peers' holds
+        about 200 x 200 rows a metric and month at national scale, too many to keep in memory) -#}
     select
-        keys.organisation_code,
-        keys.metric_code,
-        keys.service_line,
-        keys.period_start,
-        count(*) as peer_n,
-        quantile_cont(others.value, 0.25) as peer_q1,
-        median(others.value) as peer_median,
-        quantile_cont(others.value, 0.75) as peer_q3
+        organisation_code,
+        metric_code,
+        service_line,
+        period_start,
+        len(others) as peer_n,
+        list_aggregate(others, 'quantile_cont', 0.25) as peer_q1,
+        list_aggregate(others, 'median') as peer_median,
+        list_aggregate(others, 'quantile_cont', 0.75) as peer_q3
     from (
-        select distinct organisation_code, metric_code, service_line, period_start
-        from {{ judged }}
-        where collection in ({{ suspicious_value_collections() }}) and value is not null
-    ) as keys
-    inner join {{ history }} as others
-        on others.organisation_code <> keys.organisation_code
-        and others.metric_code = keys.metric_code
-        and others.service_line = keys.service_line
-        and others.period_start = keys.period_start
-        and others.value is not null
-    group by all
+        select
+            keys.*,
+            list_transform(
+                list_filter(
+                    month_values.values_by_organisation,
+                    lambda other: other.organisation_code <> keys.organisation_code
+                ),
+                lambda other: other.value
+            ) as others
+        from (
+            select distinct organisation_code, metric_code, service_line, period_start
+            from {{ judged }}
+            where collection in ({{ suspicious_value_collections() }}) and value is not null
+        ) as keys
+        inner join (
+            select
+                metric_code,
+                service_line,
+                period_start,
+                list({'organisation_code': organisation_code, 'value': value})
+                    as values_by_organisation
+            from {{ history }}
+            where value is not null
+            group by all
+        ) as month_values
+            on month_values.metric_code = keys.metric_code
+            and month_values.service_line = keys.service_line
+            and month_values.period_start = keys.period_start
+    )
 ) as peers
     on peers.organisation_code = judged.organisation_code
     and peers.metric_code = judged.metric_code
