@@ -740,7 +740,9 @@ def _rule_broken(rule: RowRule) -> str:
 
 
 def _repeated_keys(contract: Contract) -> str:
-    key = ", ".join(_quoted(c) for c in contract.key)
+    """Files of the first pass (`typed_only`) that repeat a key."""
+    columns = contract.schema.columns
+    key = ", ".join(typed_name(c, columns[c].dtype) for c in contract.key)
     return f"select {FILE_COLUMN} from _checked group by {FILE_COLUMN}, {key} having count(*) > 1"
 
 
