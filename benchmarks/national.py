@@ -313,10 +313,12 @@ def run(
 # What the yardstick scripts compute, of the platform's benchmark: monthly values, and of the
 # operational metrics the three they compute, for the provider as a whole. The platform's other
 # 59 operational metrics, its quarters and rolling 12 months, and its operational slices
-# (service_line: department, band group, activity type) are left out of the comparison.
+# (service_line: department, band group, activity type) are left out of the comparison, and so
+# is the peer group of the comparators a provider names (`operational/<ORG>/comparators.csv`).
+_YARDSTICK_METRICS = ", ".join(repr(code) for code in OPERATIONAL_METRICS)
 YARDSTICK_ROWS = (
-    "grain = 'month' and (collection <> 'operational' or (service_line = 'all' and metric_code "
-    f"in ({', '.join(repr(code) for code in OPERATIONAL_METRICS)})))"
+    "grain = 'month' and peer_group <> 'comparators' and (collection <> 'operational' or "
+    f"(service_line = 'all' and metric_code in ({_YARDSTICK_METRICS})))"
 )
 
 
@@ -348,7 +350,8 @@ def agreement(home: Path, last: str) -> list[str]:
                 f"compared: monthly benchmarks, and of the operational metrics {metrics} "
                 f"for the whole provider (service_line 'all'), as the scripts compute them; left "
                 f"out: {left_out[0]:,} platform rows the scripts do not compute (its other "
-                "operational metrics, grains and operational slices; metric codes, grains, "
+                "operational metrics, grains, operational slices and named comparators; metric "
+                "codes, grains, "
                 f"service lines among them: {left_out[1]}, {left_out[2]}, {left_out[3]})"
             )
         except duckdb.Error as error:
