@@ -31,21 +31,21 @@ select
     judged.*,
     nullif(concat_ws('; ',
         case
-            when own.history_n >= {{ history_min }}
-                and abs(judged.value - own.history_median) > {{ history_deviations }}
-                    * greatest({{ mad_to_sd }} * own.history_mad,
-                        {{ floor_share }} * abs(own.history_median), 1e-9)
-                then 'far from its own history (median ' || printf('%.2f', own.history_median) || ')'
+            when stats.history_n >= {{ history_min }}
+                and abs(judged.value - stats.history_median) > {{ history_deviations }}
+                    * greatest({{ mad_to_sd }} * stats.history_mad,
+                        {{ floor_share }} * abs(stats.history_median), 1e-9)
+                then 'far from its own history (median ' || printf('%.2f', stats.history_median) || ')'
         end,
         case
-            when peers.peer_n >= {{ peers_min }}
+            when stats.peer_n >= {{ peers_min }}
                 and (
-                    judged.value < peers.peer_q1 - {{ peer_iqrs }}
-                        * greatest(peers.peer_q3 - peers.peer_q1,
-                            {{ floor_share }} * abs(peers.peer_median), 1e-9)
-                    or judged.value > peers.peer_q3 + {{ peer_iqrs }}
-                        * greatest(peers.peer_q3 - peers.peer_q1,
-                            {{ floor_share }} * abs(peers.peer_median), 1e-9)
+                    judged.value < stats.peer_q1 - {{ peer_iqrs }}
+                        * greatest(stats.peer_q3 - stats.peer_q1,
+                            {{ floor_share }} * abs(stats.peer_median), 1e-9)
+                    or judged.value > stats.peer_q3 + {{ peer_iqrs }}
+                        * greatest(stats.peer_q3 - stats.peer_q1,
+                            {{ floor_share }} * abs(stats.peer_median), 1e-9)
                 )
                 then 'outside the peers'' usual range'
         end
@@ -53,8 +53,11 @@ select
 
 from {{ judged }} as judged
 left join (
-    {#- each organisation's series gathered once per metric and service line, and each judged
-        value's 12 months before it taken from that list (as the peers below) -#}
+    {#- each organisation's series and each month's values are gathered once into lists, and each
+        judged value takes its 12 months before from the first and its peers (the others that
+        month) from the second: memory grows with the values, not with values x peers (a join of
+        each value to its peers' holds about 200 x 200 rows a metric and month at national
+        scale, which quartiles, being holistic, cannot spill) -#}
     select
         organisation_code,
         metric_code,
@@ -62,7 +65,11 @@ left join (
         period_start,
         len(past) as history_n,
         list_aggregate(past, 'median') as history_median,
-        list_aggregate(past, 'mad') as history_mad
+        list_aggregate(past, 'mad') as history_mad,
+        len(others) as peer_n,
+        list_aggregate(others, 'quantile_cont', 0.25) as peer_q1,
+        list_aggregate(others, 'median') as peer_median,
+        list_aggregate(others, 'quantile_cont', 0.75) as peer_q3
     from (
         select
             keys.*,
@@ -73,48 +80,7 @@ left join (
                         and past.period_start < keys.period_start
                 ),
                 lambda past: past.value
-            ) as past
-        from (
-            select distinct organisation_code, metric_code, service_line, period_start
-            from {{ judged }}
-            where collection in ({{ suspicious_value_collections() }}) and value is not null
-        ) as keys
-        inner join (
-            select
-                organisation_code,
-                metric_code,
-                service_line,
-                list({'period_start': period_start, 'value': value}) as values_by_month
-            from {{ history }}
-            where value is not null
-            group by all
-        ) as series
-            on series.organisation_code = keys.organisation_code
-            and series.metric_code = keys.metric_code
-            and series.service_line = keys.service_line
-    )
-) as own
-    on own.organisation_code = judged.organisation_code
-    and own.metric_code = judged.metric_code
-    and own.service_line = judged.service_line
-    and own.period_start = judged.period_start
-left join (
-    {#- each month's values gathered once per metric and service line (a list of at most one
-        value per organisation), and each judged value's peers taken from that list: memory grows
-        with the values, not with values x peers (a join of each value to its peers' holds
-        about 200 x 200 rows a metric and month at national scale, too many to keep in memory) -#}
-    select
-        organisation_code,
-        metric_code,
-        service_line,
-        period_start,
-        len(others) as peer_n,
-        list_aggregate(others, 'quantile_cont', 0.25) as peer_q1,
-        list_aggregate(others, 'median') as peer_median,
-        list_aggregate(others, 'quantile_cont', 0.75) as peer_q3
-    from (
-        select
-            keys.*,
+            ) as past,
             list_transform(
                 list_filter(
                     month_values.values_by_organisation,
@@ -127,7 +93,20 @@ left join (
             from {{ judged }}
             where collection in ({{ suspicious_value_collections() }}) and value is not null
         ) as keys
-        inner join (
+        left join (
+            select
+                organisation_code,
+                metric_code,
+                service_line,
+                list({'period_start': period_start, 'value': value}) as values_by_month
+            from {{ history }}
+            where value is not null
+            group by all
+        ) as series
+            on series.organisation_code = keys.organisation_code
+            and series.metric_code = keys.metric_code
+            and series.service_line = keys.service_line
+        left join (
             select
                 metric_code,
                 service_line,
@@ -142,11 +121,11 @@ left join (
             and month_values.service_line = keys.service_line
             and month_values.period_start = keys.period_start
     )
-) as peers
-    on peers.organisation_code = judged.organisation_code
-    and peers.metric_code = judged.metric_code
-    and peers.service_line = judged.service_line
-    and peers.period_start = judged.period_start
+) as stats
+    on stats.organisation_code = judged.organisation_code
+    and stats.metric_code = judged.metric_code
+    and stats.service_line = judged.service_line
+    and stats.period_start = judged.period_start
 {%- endmacro %}
 
 {#- The collections whose values suspicious_values judges, as a SQL list: the submitted returns. -#}
