@@ -12,6 +12,7 @@ one home: a Dagster run of the lake assets, one of the dbt build, then reads the
 """
 
 import csv
+import json
 import math
 import numbers
 import re
@@ -939,6 +940,42 @@ def test_the_lake_holds_pseudonyms_and_no_identifier(built: Built) -> None:
     patient = contacts.set_index("contact_id")["patient_pseudonym"]
     assert patient["C04"] == patient["C12"] == patient["T03"]  # P04 in two teams
     assert patient["C05"] != patient["C06"]  # local ids only, each its own
+
+
+def _rows_scanned(connection: duckdb.DuckDBPyConnection, query: str, profile: Path) -> int:
+    """The rows the scans of `query`'s plan gave on (its query profile): a filter pushed into a
+    Parquet scan, which skips row groups and files by their statistics, gives on only the rows
+    it keeps; a filter the scan cannot take is applied above it, to every row."""
+    connection.execute(f"set profiling_output = '{profile}'")
+    connection.execute(query).fetchall()
+
+    def scanned(node: dict) -> int:
+        own = node.get("intermediate_rows", 0) if "SCAN" in node.get("type", "") else 0
+        return own + sum(scanned(child) for child in node.get("children", []))
+
+    return sum(scanned(node) for node in json.loads(profile.read_text())["operator"])
+
+
+def test_a_months_read_of_the_extracts_skips_the_other_months_files(
+    built: Built, tmp_path: Path
+) -> None:
+    """A refresh of one month reads that month of each extract, not all twelve: the window on
+    the staging views' month label (`period`, as int_operational_team_months and
+    int_operational_files put it) is taken by the Parquet scan itself. A window on the date
+    computed from the label is not: at 40M contacts a month's build read 2.7 GB, every month's
+    rows, and took 8.6 s instead of 3.3 s."""
+    august = "period >= '2024-08' and period < '2024-09'"
+    with duckdb.connect(str(built.home / "warehouse.duckdb"), read_only=True) as connection:
+        connection.execute("set enable_profiling = 'json'")
+        for extract in ("epr_referrals", "epr_contacts", "eroster_shifts", "esr_staff"):
+            view = f"staging.stg_provider__{extract}"
+            every_month, in_august = connection.execute(
+                f"select count(*), count(*) filter (where {august}) from {view}"
+            ).fetchone()
+            assert 0 < in_august < every_month
+            profile = tmp_path / f"{extract}.json"
+            scanned = _rows_scanned(connection, f"select * from {view} where {august}", profile)
+            assert scanned == in_august, extract
 
 
 # ---------------------------------------------------------------------------------------------

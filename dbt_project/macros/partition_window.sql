@@ -1,9 +1,21 @@
 {#- The partition window a run covers: rows with min_date <= column < max_date, where max_date may
     be moved `months_after` later (a model whose rows depend on the month before, such as the
-    change from the previous month, must also rebuild the month after the window). -#}
-{% macro in_partition_window(column, months_after=0) -%}
+    change from the previous month, must also rebuild the month after the window). `label` names
+    the lake's month label ('YYYY-MM', the column the Parquet files hold) of a source read
+    straight from the lake: the window is also put on it, which the Parquet reader can answer
+    from each file's statistics and so skip the other months' files (it cannot see through the
+    date computed from the label: without it, a month's build reads every month's rows). -#}
+{% macro in_partition_window(column, months_after=0, label=none) -%}
     {{ column }} >= cast('{{ var("min_date") }}' as date)
     and {{ column }} < {{ partition_window_end(months_after) }}
+    {%- if label and months_after -%}
+        {{ exceptions.raise_compiler_error("in_partition_window: a label window has no months_after") }}
+    {%- elif label %}
+    {#- the months the date window touches: a month starting before max_date is in it -#}
+    {%- set max_date = var('max_date') | string -%}
+    and {{ label }} >= '{{ (var("min_date") | string)[:7] }}'
+    and {{ label }} {{ '<' if max_date[8:10] == '01' else '<=' }} '{{ max_date[:7] }}'
+    {%- endif %}
 {%- endmacro %}
 
 {% macro partition_window_end(months_after=0) -%}

@@ -22,7 +22,7 @@ files as (
         source_sha256,
         submitted_at
     from {{ ref('stg_provider__' ~ extract) }}
-    where {{ in_partition_window('period_start') }}
+    where {{ in_partition_window('period_start', label='period') }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 

@@ -22,28 +22,28 @@ with
 contacts as (
 
     select * from {{ ref('stg_provider__epr_contacts') }}
-    where {{ in_partition_window('period_start') }}
+    where {{ in_partition_window('period_start', label='period') }}
 
 ),
 
 shifts as (
 
     select * from {{ ref('stg_provider__eroster_shifts') }}
-    where {{ in_partition_window('period_start') }}
+    where {{ in_partition_window('period_start', label='period') }}
 
 ),
 
 establishment as (
 
     select * from {{ ref('stg_provider__esr_staff') }}
-    where {{ in_partition_window('period_start') }}
+    where {{ in_partition_window('period_start', label='period') }}
 
 ),
 
 referrals as (
 
     select * from {{ ref('stg_provider__epr_referrals') }}
-    where {{ in_partition_window('period_start') }}
+    where {{ in_partition_window('period_start', label='period') }}
 
 ),
 

@@ -36,6 +36,7 @@ renamed as (
         cast(contact_date as date) as contact_date,
         start_time,
         end_time,
+        period,
         cast(period || '-01' as date) as period_start
 
     from source

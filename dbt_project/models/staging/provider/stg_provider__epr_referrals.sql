@@ -29,6 +29,7 @@ renamed as (
         cast(accepted_on as date) as accepted_on,
         cast(first_contact_at as timestamp) as first_contact_at,
         cast(discharged_on as date) as discharged_on,
+        period,
         cast(period || '-01' as date) as period_start
 
     from source

@@ -33,6 +33,7 @@ renamed as (
         cast(shift_date as date) as shift_date,
         start_time,
         end_time,
+        period,
         cast(period || '-01' as date) as period_start
 
     from source

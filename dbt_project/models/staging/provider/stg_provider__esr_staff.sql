@@ -33,6 +33,7 @@ renamed as (
         -- dates
         cast(start_date as date) as start_date,
         cast(leaving_date as date) as leaving_date,
+        period,
         cast(period || '-01' as date) as period_start
 
     from source
