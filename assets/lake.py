@@ -543,7 +543,7 @@ def build_lake_asset(
     )
     def _asset(context: dg.AssetExecutionContext):
         settings = context.resources.home.settings
-        scan = scan_landing(settings.landing)
+        scan = scan_landing(settings.landing, folders={source.folder})
         register = read_register(settings.lake)
         if source.partitions_def:
             periods = {source.period_label(k): k for k in context.partition_keys}
@@ -576,7 +576,8 @@ def build_lake_asset(
             listed = [f"{path} ({why})" for path, why in list(scan.unrecognised.items())[:20]]
             context.log.warning(
                 mask_identifiers(
-                    f"{len(scan.unrecognised)} landing file(s) not read: " + ", ".join(listed)
+                    f"{len(scan.unrecognised)} landing file(s) in {source.folder}/ not read: "
+                    + ", ".join(listed)
                 )
             )
         yield dg.MaterializeResult(  # the run's totals; each partition's are its observation
