@@ -62,6 +62,8 @@ def parse_stamp(stamp: str) -> datetime:
     return datetime(
         int(stamp[0:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[9:11]), int(stamp[11:13])
     )
+
+
 RETURN = r"(?:csv|xlsx)"  # a return: the long CSV, or the Excel template filled in
 
 
