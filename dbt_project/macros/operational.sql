@@ -9,31 +9,3 @@
         when {{ band }} in ('7', '8a', '8b', '8c', '8d', '9') then 'band_7_plus'
     end
 {%- endmacro %}
-
-{#- The rows of `relation` turned long: one row per key and column of `columns` that has a
-    value, the column's name in `name` and its value in `value`. DuckDB has UNPIVOT; elsewhere a
-    union of one select per column. -#}
-{% macro unpivot_columns(relation, keys, columns, name, value) -%}
-    {{ return(adapter.dispatch('unpivot_columns')(relation, keys, columns, name, value)) }}
-{%- endmacro %}
-
-{% macro default__unpivot_columns(relation, keys, columns, name, value) -%}
-    {%- for column in columns %}
-    select {{ keys | join(', ') }}, '{{ column }}' as {{ name }}, {{ column }} as {{ value }}
-    from {{ relation }}
-    where {{ column }} is not null
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
-{%- endmacro %}
-
-{% macro duckdb__unpivot_columns(relation, keys, columns, name, value) -%}
-    {%- if columns %}
-    select {{ keys | join(', ') }}, {{ name }}, {{ value }}
-    from (unpivot {{ relation }} on {{ columns | join(', ') }} into name {{ name }} value {{ value }})
-    {%- else %}
-    select {{ keys | join(', ') }}, cast(null as varchar) as {{ name }},
-        cast(null as double) as {{ value }}
-    from {{ relation }}
-    where false
-    {%- endif %}
-{%- endmacro %}

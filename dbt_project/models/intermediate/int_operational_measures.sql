@@ -103,13 +103,6 @@ levels as (
 
 ),
 
-monthly as (
-
-    {{ unpivot_columns('levels', ['organisation_code', 'team_code', 'service_line', 'period_start'],
-                       measure_columns, 'measure', 'value') }}
-
-),
-
 {#- the months each provider sent extracts for -#}
 provider_months as (
 
@@ -169,25 +162,60 @@ periods as (
 
 ),
 
+{#- each level's months of each period, every measure summed over them, its value in the last
+    month, and how many months had a value: one row per level and period (a few per team), so
+    the measures are aggregated side by side, not one row per measure and month -#}
+level_periods as (
+
+    select
+        levels.organisation_code,
+        levels.team_code,
+        levels.service_line,
+        periods.grain,
+        periods.period_start,
+        periods.last_month,
+        max(periods.months) as months
+        {%- for column in measure_columns %},
+        sum(levels.{{ column }}) as {{ column }}__total,
+        max(case when levels.period_start = periods.last_month then levels.{{ column }} end)
+            as {{ column }}__at_last,
+        count(levels.{{ column }}) as {{ column }}__months
+        {%- endfor %}
+
+    from levels
+    inner join periods
+        on levels.organisation_code = periods.organisation_code
+        and levels.period_start >= periods.period_start
+        and levels.period_start <= periods.last_month
+    group by
+        levels.organisation_code, levels.team_code, levels.service_line, periods.grain,
+        periods.period_start, periods.last_month
+
+),
+
+{#- the same, one row per level, period and measure the level had a value of in the period -#}
+level_period_measures as (
+
+    select * from (
+        unpivot level_periods
+        on {% for column in measure_columns -%}
+            ({{ column }}__total, {{ column }}__at_last, {{ column }}__months) as {{ column }}
+            {{- ', ' if not loop.last }}
+        {%- endfor %}
+        into name measure value total, at_last, months_with_value
+    )
+    where months_with_value > 0
+
+),
+
 {#- a period's measure needs every one of its months: the provider's value for each (a month
     whose extract was not sent has none, so a quarter missing a month's establishment has no
     WTE, rather than a rate per WTE over three months' contacts and two months' staff) -#}
 complete as (
 
-    select
-        periods.organisation_code,
-        periods.grain,
-        periods.period_start,
-        monthly.measure
-
-    from periods
-    inner join monthly
-        on periods.organisation_code = monthly.organisation_code
-        and monthly.period_start >= periods.period_start
-        and monthly.period_start <= periods.last_month
-    where monthly.team_code is null and monthly.service_line = 'all'
-    group by periods.organisation_code, periods.grain, periods.period_start, monthly.measure
-    having count(*) = max(periods.months)
+    select organisation_code, grain, period_start, measure
+    from level_period_measures
+    where team_code is null and service_line = 'all' and months_with_value = months
 
 ),
 
@@ -196,34 +224,26 @@ complete as (
 rolled as (
 
     select
-        monthly.organisation_code,
-        monthly.team_code,
-        monthly.service_line,
-        periods.grain,
-        periods.period_start,
-        periods.last_month,
-        monthly.measure,
-        case max(measures.aggregation)
-            when 'sum' then sum(monthly.value)
-            when 'mean' then sum(monthly.value) / max(periods.months)
-            when 'last' then max(case when monthly.period_start = periods.last_month
-                then monthly.value end)
+        level_period_measures.organisation_code,
+        level_period_measures.team_code,
+        level_period_measures.service_line,
+        level_period_measures.grain,
+        level_period_measures.period_start,
+        level_period_measures.last_month,
+        level_period_measures.measure,
+        case measures.aggregation
+            when 'sum' then level_period_measures.total
+            when 'mean' then level_period_measures.total / level_period_measures.months
+            when 'last' then level_period_measures.at_last
         end as value
 
-    from monthly
-    inner join periods
-        on monthly.organisation_code = periods.organisation_code
-        and monthly.period_start >= periods.period_start
-        and monthly.period_start <= periods.last_month
-    inner join measures on monthly.measure = measures.measure
+    from level_period_measures
+    inner join measures on level_period_measures.measure = measures.measure
     inner join complete
-        on monthly.organisation_code = complete.organisation_code
-        and periods.grain = complete.grain
-        and periods.period_start = complete.period_start
-        and monthly.measure = complete.measure
-    group by
-        monthly.organisation_code, monthly.team_code, monthly.service_line, periods.grain,
-        periods.period_start, periods.last_month, monthly.measure
+        on level_period_measures.organisation_code = complete.organisation_code
+        and level_period_measures.grain = complete.grain
+        and level_period_measures.period_start = complete.period_start
+        and level_period_measures.measure = complete.measure
 
 ),
 
