@@ -582,11 +582,14 @@ class LandingScan:
         return self.files.get((source.name, period), [])
 
 
-def _landing_files(folder: str, prefix: str = "") -> Iterator[str]:
-    """The files under `folder`, as paths relative to it, skipping hidden files and folders."""
+def _landing_files(
+    folder: str, prefix: str = "", tops: Collection[str] | None = None
+) -> Iterator[str]:
+    """The files under `folder`, as paths relative to it, skipping hidden files and folders;
+    with `tops`, only those under the top folders it names."""
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or (tops is not None and entry.name not in tops):
                 continue
             if entry.is_dir():
                 yield from _landing_files(entry.path, f"{prefix}{entry.name}/")
@@ -599,15 +602,7 @@ def scan_landing(landing: Path, folders: Collection[str] | None = None) -> Landi
     or only of its top `folders` (an asset reads its own source's folder: `Source.folder`)."""
     files: dict[tuple[str, str], list[LandingFile]] = {}
     unrecognised = {}
-    relatives = []
-    if landing.is_dir():
-        for top in os.scandir(landing):
-            if top.name.startswith(".") or (folders is not None and top.name not in folders):
-                continue
-            if top.is_dir():
-                relatives.extend(_landing_files(top.path, f"{top.name}/"))
-            elif top.is_file():
-                relatives.append(top.name)
+    relatives = list(_landing_files(str(landing), tops=folders)) if landing.is_dir() else []
     for relative in sorted(relatives, key=lambda r: r.split("/")):  # as Path sorts: by part
         found = recognise(relative)
         if found is None:
