@@ -2,12 +2,17 @@
 refresh (each dbt invocation costs seconds of fixed CPU before it does any work).
 
 The intermediate models are incremental by period: a refresh passes the range of periods whose
-lake partitions changed as `--vars` (min_date inclusive, max_date exclusive), so a new month
-rebuilds that month's rows. dbt tests appear in Dagster as asset checks.
+lake partitions changed (start inclusive, end exclusive), so a new month rebuilds that month's
+rows. It passes them in the environment of dbt's process, not as `--vars`: dbt parses the whole
+project again when `--vars` change, but only the files that read a changed environment variable,
+and each home's builds keep dbt's parse state in the home (`Settings.dbt_target`) for the next.
+dbt tests appear in Dagster as asset checks.
 """
 
 import json
+import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -47,11 +52,11 @@ UNIT_TESTS_LEFT_OUT = ["--exclude-resource-type", "unit_test"]
 
 
 def build_args(vars_: Mapping[str, str] | None = None, *, full_refresh: bool = False) -> list[str]:
-    """`dbt build` over a period window; a full refresh recreates the incremental models (after a
-    change of reference data or of a model's columns) instead of deleting and inserting. The
-    profile reads DuckDB's memory limit and spill folder from the vars too (`duckdb_vars`).
-    dbt's unit tests test the SQL, not the data, so a refresh leaves them out (dbt's advice for
-    production builds); the test suite runs every one of them."""
+    """`dbt build`; a full refresh recreates the incremental models (after a change of reference
+    data or of a model's columns) instead of deleting and inserting. The profile reads DuckDB's
+    memory limit and spill folder from the vars (`duckdb_vars`: the same for every build of a
+    home). dbt's unit tests test the SQL, not the data, so a refresh leaves them out (dbt's
+    advice for production builds); the test suite runs every one of them."""
     return [
         "build",
         *UNIT_TESTS_LEFT_OUT,
@@ -63,6 +68,28 @@ def build_args(vars_: Mapping[str, str] | None = None, *, full_refresh: bool = F
 def duckdb_vars(settings: Settings) -> dict[str, str]:
     """The home's DuckDB settings as the vars `profiles.yml` reads them."""
     return {f"duckdb_{name}": value for name, value in settings.duckdb_config.items()}
+
+
+def window_env(min_date: str, max_date: str) -> dict[str, str]:
+    """The window [min_date, max_date) as the dbt project reads it from its process's
+    environment (macros/partition_window.sql)."""
+    return {"PEERBENCH_WINDOW_START": min_date, "PEERBENCH_WINDOW_END": max_date}
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """These environment variables set inside the block, and as they were after it (dagster-dbt
+    starts dbt's process with this process's environment and takes no other)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class DbtConfig(dg.Config):
@@ -85,10 +112,13 @@ def mart_dbt_models(
 ) -> Iterator:
     """The whole mart in one `dbt build`: seeds, staging, the incremental intermediates over the
     changed periods, facts and dimensions, and every dbt test as an asset check."""
-    vars_ = {"min_date": config.min_date, "max_date": config.max_date}
-    vars_ |= duckdb_vars(home.settings)
-    args = build_args(vars_, full_refresh=config.full_refresh)
-    yield from dbt.cli(args, context=context.op_execution_context).stream()
+    settings = home.settings
+    args = build_args(duckdb_vars(settings), full_refresh=config.full_refresh)
+    with environment(window_env(config.min_date, config.max_date)):
+        invocation = dbt.cli(
+            args, context=context.op_execution_context, target_path=settings.dbt_target
+        )
+    yield from invocation.stream()
 
 
 defs = dg.Definitions(assets=[mart_dbt_models])

@@ -282,16 +282,19 @@ def mart_check(con: duckdb.DuckDBPyConnection, name: str, source: str) -> str:
 
 def platform_profile(home: Path, wall: float | None = None, top: int = 12) -> list[str]:
     """Where the platform's refresh spent its time: each Dagster run and step (from the run
-    storage of the temporary home), and dbt's own timing of the mart build's nodes."""
+    storage of the temporary home), and dbt's own timing of the mart build's nodes (the last
+    build's, which dbt keeps in the home)."""
     import dagster as dg
 
     from orchestration.jobs import MART_REFRESH_JOB
-    from orchestration.resources import dbt_project
+    from orchestration.settings import get_settings
 
     instance = dg.DagsterInstance.from_config(str(home / "dagster"))
     lines = []
     in_runs = 0.0
-    for record in reversed(instance.get_runs()):
+    records = list(reversed(instance.get_runs()))
+    last_build = [r.run_id for r in records if r.job_name == MART_REFRESH_JOB][-1:]
+    for record in records:
         stats = instance.get_run_stats(record.run_id)
         if stats.start_time is None or stats.end_time is None:
             continue
@@ -300,17 +303,11 @@ def platform_profile(home: Path, wall: float | None = None, top: int = 12) -> li
         for step in instance.get_run_step_stats(record.run_id):
             if step.start_time is not None and step.end_time is not None:
                 lines.append(f"    step {step.step_key}: {step.end_time - step.start_time:.1f} s")
-        if record.job_name != MART_REFRESH_JOB:
+        run_results = get_settings(home).dbt_target / "run_results.json"
+        if record.run_id not in last_build or not run_results.exists():
             continue
-        target = dbt_project().project_dir / "target"
-        found = sorted(target.glob(f"mart_dbt_models-{record.run_id[:7]}-*/run_results.json"))
-        if not found:
-            continue
-        results = json.loads(found[-1].read_text())
-        lines.append(
-            f"    dbt build: {results['elapsed_time']:.1f} s elapsed inside dbt "
-            f"({found[-1].parent.name})"
-        )
+        results = json.loads(run_results.read_text())
+        lines.append(f"    dbt build: {results['elapsed_time']:.1f} s elapsed inside dbt")
         by_kind: dict[str, tuple[int, float]] = {}
         for node in results["results"]:
             kind = node["unique_id"].split(".")[0]

@@ -61,6 +61,13 @@ class Settings:
         return self.home / "dagster"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's folder for this home's builds: the parse state each build leaves for the next
+        (which then parses only what changed), and the last build's log, compiled SQL and run
+        results (each build's log is also in its Dagster run's compute logs)."""
+        return self.home / "dbt"
+
+    @property
     def duckdb_scratch(self) -> Path:
         """Where DuckDB spills what exceeds its memory limit (made and emptied by DuckDB itself,
         so directly under the home: DuckDB makes one folder, not its parents)."""

@@ -19,7 +19,7 @@ import pytest
 from conftest import use_home
 
 import orchestration.runs as refresh_runs
-from assets.dbt import build_args
+from assets.dbt import build_args, window_env
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
 from orchestration.runs import (
@@ -68,6 +68,21 @@ def _mart_windows() -> list[dict[str, str]]:
     return [run.run_config["ops"]["mart_dbt_models"]["config"] for run in reversed(runs)]
 
 
+def _parse_events(home: Path) -> set[str]:
+    """The names of dbt's parse events (a full parse and why, or a partial one and its files) in
+    the home's last dbt build, from the log dbt keeps in the home."""
+    target = home / "dbt"
+    results = json.loads((target / "run_results.json").read_text())
+    invocation = results["metadata"]["invocation_id"]
+    names = set()
+    for log in target.glob("dbt.log*"):
+        for line in log.read_text().splitlines():
+            info = json.loads(line)["info"] if line.startswith("{") else {}
+            if info.get("invocation_id") == invocation and "Pars" in info["name"]:
+                names.add(info["name"])
+    return names
+
+
 def _resubmit(home: Path, organisation: str, month: str) -> tuple[str, float]:
     """A later return for one organisation and month whose first metric's numerator is halved;
     returns that metric and its new value, worked out here from the catalogue's definition."""
@@ -92,6 +107,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         use_home(home, patch)
         generate(home / "landing", DEMO, now=NOW)
         assert main(REFRESH) == 0
+        first_parse = _parse_events(home)
         assert main(PUBLISH) == 0
         before = _mart(home)
         organisation = (
@@ -101,6 +117,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         )
         metric, value = _resubmit(home, organisation, "2024-05")
         assert main(REFRESH) == 0
+        late_parse = _parse_events(home)
         assert main(PUBLISH) == 0
         incremental = _mart(home)
         assert main([*REFRESH, "--full"]) == 0
@@ -108,6 +125,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         windows = _mart_windows()
         yield {
             "windows": windows,
+            "parses": (first_parse, late_parse),
             "home": home,
             "before": before,
             "incremental": incremental,
@@ -230,12 +248,30 @@ def test_new_reference_data_or_a_missing_warehouse_rebuild_everything(built_home
     assert mart_window(built_home, NOTHING, full=False) == FULL_WINDOW
 
 
-def test_the_dbt_build_arguments_carry_the_window_and_a_full_refresh_only_when_asked():
-    window = {"min_date": "2024-05-01", "max_date": "2024-06-01"}
+def test_the_dbt_build_arguments_carry_a_full_refresh_only_when_asked_and_the_window_apart():
+    duckdb = {"duckdb_memory_limit": "1GB"}
     unit_tests_out = ["--exclude-resource-type", "unit_test"]
-    assert build_args(window) == ["build", *unit_tests_out, "--vars", json.dumps(window)]
-    assert build_args(window, full_refresh=True)[-1] == "--full-refresh"
+    assert build_args(duckdb) == ["build", *unit_tests_out, "--vars", json.dumps(duckdb)]
+    assert build_args(duckdb, full_refresh=True)[-1] == "--full-refresh"
     assert build_args() == ["build", *unit_tests_out]
+    # the names macros/partition_window.sql reads
+    macros = (DBT_PROJECT_DIR / "macros" / "partition_window.sql").read_text()
+    read = set(re.findall(r"env_var\('(PEERBENCH_WINDOW_\w+)'", macros))
+    assert window_env("2024-05-01", "2024-06-01") == {
+        "PEERBENCH_WINDOW_START": "2024-05-01",
+        "PEERBENCH_WINDOW_END": "2024-06-01",
+    }
+    assert read == set(window_env("", ""))
+
+
+def test_a_build_after_another_parses_only_the_models_that_read_the_window(runs):
+    """dbt parses the whole project again when its --vars or its profile change: the window
+    travels in the environment instead, and each home keeps dbt's parse state, so the late
+    return's build parses again only the files that read the window. (A new home's first build
+    parses everything: the detector sees a full parse when there is one.)"""
+    first, late = runs["parses"]
+    assert "UnableToPartialParse" in first
+    assert "PartialParsingEnabled" in late and "UnableToPartialParse" not in late
 
 
 def test_a_changed_model_rebuilds_everything(built_home, tmp_path, monkeypatch):

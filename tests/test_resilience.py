@@ -441,7 +441,7 @@ def _land_misplaced_identifiers(landing: Path) -> None:
 @pytest.fixture(scope="module")
 def misplaced_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Demo data with misplaced NHS numbers beside it, refreshed and published; then every file
-    the run wrote, inside the home and in dbt's own folder, scanned for every NHS number landed."""
+    the run wrote (dbt's own files among them) scanned for every NHS number landed."""
     home = _new_home(tmp_path_factory.mktemp("misplaced") / "home")
     generate(home / "landing", LEAK_DEMO, now=NOW)
     _land_misplaced_identifiers(home / "landing")
@@ -477,22 +477,19 @@ def misplaced_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
             masked.add(relative.parts[0])
     with _instance(home) as instance:
         runs = instance.get_runs(filters=dg.RunsFilter(job_name="mart_refresh_job"))
-    dbt_folders = [  # dagster-dbt's target folder of each run: dbt.log, run_results, compiled SQL
+    in_project = [  # a dbt folder of these runs in the project (dagster-dbt's default place)
         folder
         for run in runs
         for folder in (PROJECT / "dbt_project" / "target").glob(f"*-{run.run_id[:7]}-*")
     ]
-    for folder in dbt_folders:
-        for path in folder.rglob("*"):
-            if path.is_file():
-                leaks[path.relative_to(PROJECT).as_posix()] = _leaked(path.read_bytes(), numbers)
     return {
         "home": home,
         "refresh": refresh,
         "leaks": leaks,
         "scanned": scanned,
         "masked": masked,
-        "dbt_folders": dbt_folders,
+        "runs": runs,
+        "in_project": in_project,
     }
 
 
@@ -506,7 +503,9 @@ def test_after_a_run_with_misplaced_identifiers_no_nhs_number_is_anywhere_but_la
     }
     assert any(p.suffix == ".err" for p in scanned)  # Dagster's compute logs
     assert any(p.suffix == ".html" for p in scanned)
-    assert misplaced_run["dbt_folders"], "dbt's own files of the run were not found"
+    # dbt's own files (its log, compiled SQL, run results) are the home's, scanned with it
+    assert misplaced_run["runs"] and not misplaced_run["in_project"]
+    assert {Path("dbt/dbt.log"), Path("dbt/run_results.json")} <= set(scanned)
 
     leaks = misplaced_run["leaks"]
     assert {name: found for name, found in leaks.items() if found} == {}

@@ -2,10 +2,12 @@
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import dagster as dg
+import dagster_dbt.core.resource
 import duckdb
 import pytest
 
@@ -16,6 +18,7 @@ from orchestration.resources import (
     HomeResource,
     PseudonymKeyResource,
     WarehouseResource,
+    dbt_resource,
     peerbench_resources,
 )
 from orchestration.settings import DBT_PROJECT_DIR
@@ -84,3 +87,20 @@ def test_a_memory_limit_that_is_not_a_size_is_refused_before_anything_runs(
         monkeypatch.setenv("PEERBENCH_DUCKDB_MEMORY_LIMIT", size)
         with duckdb.connect(config=HomeResource().settings.duckdb_config) as connection:
             assert connection.execute("select current_setting('memory_limit')").fetchall()
+
+
+def test_the_dbt_resource_knows_dbts_version_without_running_dbt(monkeypatch):
+    """dagster-dbt runs `dbt --version` before each invocation (3.4 s here); the resource reads
+    the version of the dbt-core installed beside it instead, which is what `dbt --version`
+    prints."""
+    printed = subprocess.run(
+        [DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    installed = re.search(r"installed: (\d+\.\d+\.\d+)", printed)
+    assert installed, printed
+
+    def no_subprocess(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError(f"dbt was run: {args}")
+
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
+    assert str(dbt_resource()._cli_version) == installed.group(1)

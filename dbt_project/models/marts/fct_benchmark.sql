@@ -15,7 +15,7 @@
     benchmarked on its own, and the previous value is the period of the same grain just before
     (the month, the quarter, the 12 months before).
     Incremental by window: a period's statistics depend on its own values only, and its change
-    from the previous period on the period before, so a refresh of months [min_date, max_date)
+    from the previous period on the period before, so a refresh of months [start, end)
     rebuilds the months in it and the month after, and the longer periods ending in it or in the
     24 months after (macros/partition_window.sql: benchmark_window). A new month has nothing
     after it: only a late return costs more than its month. -#}
