@@ -17,28 +17,6 @@ from orchestration.settings import get_settings
 
 REAL_DATA = get_settings().real_data_dir
 
-# The files whose fixtures build and refresh whole homes, slowest first (about 340, 175, 170,
-# 100, 95, 90, 50 and 40 s on 2 cores). pytest-xdist gives each worker whole files in collection
-# order (`--no-loadscope-reorder` in pyproject.toml; by default it orders files by their number
-# of tests, which put the slowest file, of 6 tests, last, alone on one worker for minutes), so
-# the long files start first and the short ones fill in around them.
-SLOWEST_FIRST = (
-    "test_resilience.py",
-    "test_pipeline.py",
-    "test_incremental.py",
-    "test_status.py",
-    "test_operational_reports.py",
-    "test_quality.py",
-    "test_collection_returns.py",
-    "test_partial_lake.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slowest files first, the others in their own order after them."""
-    rank = {name: place for place, name in enumerate(SLOWEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
