@@ -262,14 +262,16 @@ def land_extracts(home: Path) -> None:
 def build(home: Path) -> None:
     """The lake (the register and team registers, then every month of the four extracts in one
     run) and the mart (one dbt build), all through Dagster."""
-    instance = dg.DagsterInstance.ephemeral()  # in memory: the runs' events are not kept
-    for assets, tags in (
-        ([organisations, collection_windows, operational_teams], None),
-        ([epr_referrals, epr_contacts, eroster_shifts, esr_staff],
-         range_tags("2024-07-01", "2025-06-01")),
-        ([mart_dbt_models], None),
-    ):  # fmt: skip
-        assert dg.materialize(assets, instance=instance, resources=RESOURCES, tags=tags).success
+    # in memory: the runs' events are not kept; disposed after (its temporary folder with it)
+    with dg.DagsterInstance.ephemeral() as instance:
+        for assets, tags in (
+            ([organisations, collection_windows, operational_teams], None),
+            ([epr_referrals, epr_contacts, eroster_shifts, esr_staff],
+             range_tags("2024-07-01", "2025-06-01")),
+            ([mart_dbt_models], None),
+        ):  # fmt: skip
+            result = dg.materialize(assets, instance=instance, resources=RESOURCES, tags=tags)
+            assert result.success
 
 
 # ---------------------------------------------------------------------------------------------
