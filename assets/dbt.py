@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -92,6 +93,26 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+PARSE_STATE = "partial_parse.msgpack"
+PARSED_PROJECT = "parsed_project.txt"  # beside it: the project folder the state was parsed from
+
+
+def parse_state_for(target: Path, project_dir: Path) -> None:
+    """Keep dbt's saved parse state in `target` only if it was parsed from `project_dir`.
+
+    The state holds the project's absolute paths (a seed is loaded from the path saved when it
+    was parsed) and dbt does not check them, so a home built by an installation elsewhere (an
+    older checkout, another virtualenv) would load seeds from a folder that may be gone. Without
+    the state, dagster-dbt starts from the project's own (`peerbench prepare`) and dbt parses
+    the whole project once."""
+    marker = target / PARSED_PROJECT
+    if marker.exists() and marker.read_text() == str(project_dir):
+        return
+    (target / PARSE_STATE).unlink(missing_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(project_dir))
+
+
 class DbtConfig(dg.Config):
     """The period range a refresh changed (end exclusive): incremental models rebuild only those
     months; the wide defaults rebuild everything."""
@@ -114,6 +135,7 @@ def mart_dbt_models(
     changed periods, facts and dimensions, and every dbt test as an asset check."""
     settings = home.settings
     args = build_args(duckdb_vars(settings), full_refresh=config.full_refresh)
+    parse_state_for(settings.dbt_target, dbt_project().project_dir)
     with environment(window_env(config.min_date, config.max_date)):
         invocation = dbt.cli(
             args, context=context.op_execution_context, target_path=settings.dbt_target

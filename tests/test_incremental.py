@@ -6,8 +6,10 @@ recomputes every period from the lake.
 """
 
 import json
+import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +21,10 @@ import pytest
 from conftest import use_home
 
 import orchestration.runs as refresh_runs
-from assets.dbt import build_args, window_env
+from assets.dbt import build_args, parse_state_for, window_env
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate
+from orchestration.resources import DBT_EXECUTABLE
 from orchestration.runs import (
     FULL_WINDOW,
     RefreshPlan,
@@ -30,7 +33,7 @@ from orchestration.runs import (
     record_mart_pending,
     reference_fingerprint,
 )
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
 DEMO = DemoConfig(
     rtt_start=None,  # RTT is tested in test_rtt and test_pipeline
@@ -395,3 +398,35 @@ def test_the_landing_sensor_loads_a_late_return_and_republishes_its_windows(runs
     ]
     config = mart_runs[0].run_config["ops"]["mart_dbt_models"]["config"]
     assert (config["min_date"], config["max_date"]) == ("2024-06-01", "2024-07-01")
+
+
+def test_a_home_built_by_a_project_elsewhere_parses_afresh(tmp_path, monkeypatch):
+    """dbt's saved parse state holds the project's absolute paths, which dbt does not check: a
+    home built by an installation elsewhere, since removed, would load its seeds from the gone
+    folder. The build drops state parsed from another project folder (`parse_state_for`)."""
+    use_home(tmp_path / "home", monkeypatch)
+    target = tmp_path / "home" / "dbt"
+    projects = []
+    for name in ("old", "new"):
+        ignored = shutil.ignore_patterns("target", "logs")
+        shutil.copytree(DBT_PROJECT_DIR, tmp_path / name / "dbt_project", ignore=ignored)
+        shutil.copytree(SEEDS_DIR, tmp_path / name / "seeds")
+        projects.append(tmp_path / name / "dbt_project")
+
+    def seed(project: Path) -> subprocess.CompletedProcess:
+        parse_state_for(target, project)
+        folders = ["--target-path", str(target), "--log-path", str(target)]
+        return subprocess.run(
+            [DBT_EXECUTABLE, "seed", "--select", "organisation_types", *folders],
+            cwd=project,
+            env=os.environ | {"DBT_PROFILES_DIR": str(project)},
+            capture_output=True,
+            text=True,
+        )
+
+    first = seed(projects[0])
+    assert first.returncode == 0, first.stdout
+    assert (target / "partial_parse.msgpack").exists()
+    shutil.rmtree(tmp_path / "old")
+    second = seed(projects[1])
+    assert second.returncode == 0, second.stdout
