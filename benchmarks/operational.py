@@ -294,6 +294,7 @@ def platform_profile(home: Path, wall: float | None = None, top: int = 12) -> li
     in_runs = 0.0
     records = list(reversed(instance.get_runs()))
     last_build = [r.run_id for r in records if r.job_name == MART_REFRESH_JOB][-1:]
+    run_results = get_settings(home).dbt_target / "run_results.json"  # the last build's
     for record in records:
         stats = instance.get_run_stats(record.run_id)
         if stats.start_time is None or stats.end_time is None:
@@ -303,7 +304,6 @@ def platform_profile(home: Path, wall: float | None = None, top: int = 12) -> li
         for step in instance.get_run_step_stats(record.run_id):
             if step.start_time is not None and step.end_time is not None:
                 lines.append(f"    step {step.step_key}: {step.end_time - step.start_time:.1f} s")
-        run_results = get_settings(home).dbt_target / "run_results.json"
         if record.run_id not in last_build or not run_results.exists():
             continue
         results = json.loads(run_results.read_text())
