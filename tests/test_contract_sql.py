@@ -36,7 +36,7 @@ from contracts.operational_extracts import (
     esr_staff_schema,
     teams_schema,
 )
-from contracts.validation import column_rules, typed_only, validate_files, with_typed_columns
+from contracts.validation import column_rules, staged_select, validate_files
 from orchestration.registry import SOURCES, STATIC_PERIOD, partition_dir, scan_landing
 
 SCHEMA = pa.DataFrameSchema(
@@ -74,8 +74,7 @@ def _sql_broken_rows(schema: pa.DataFrameSchema, frame: pd.DataFrame, texts: boo
     not convert, as the first pass does. The row's number stands in for its line."""
     rules = " or ".join(f"({rule.broken})" for rule in column_rules(schema, texts=texts))
     rows = frame.assign(_file="f.csv", _submitter=None).reset_index(names="_line")
-    typed = f"select {with_typed_columns(schema)} from cells"
-    staged = typed if texts else f"select {typed_only(schema)} from ({typed})"
+    staged = staged_select(schema, "cells", texts=texts)
     with duckdb.connect() as connection:
         connection.register("cells", rows)
         found = connection.execute(f"select _line from ({staged}) where {rules}").fetchall()
@@ -111,10 +110,12 @@ NOT_WHOLE_NUMBERS = ["1.5", "1e3", "0x10", " 12", "1_000", "twelve", "nan", "inf
     )
 )
 def test_the_first_pass_breaks_the_rows_the_located_pass_breaks(rows):
-    """The first pass keeps no text of a number column, only whether it converted: it must still
-    break every row the located pass breaks (a cell that is no whole number, a missing count),
-    and no other, or a broken file would be kept or a good one read twice. The other cells are
-    good, so a row breaks for its numbers alone."""
+    """The first pass keeps no text of a number column, only whether it converted (by DuckDB's
+    own conversion, which takes `1.5`, `1e3`, `0x10` and `1_000` as whole numbers, and the
+    characters of the row's whole numbers): it must still break every row the located pass
+    breaks (a cell that is no whole number, a missing count), and no other, or a broken file
+    would be kept or a good one read twice. The other cells are good, so a row breaks for its
+    numbers alone."""
     frame = pd.DataFrame(rows, columns=list(CELLS)).replace({"": None})
     first_pass = _sql_broken_rows(SCHEMA, frame, texts=False)
     assert first_pass == _sql_broken_rows(SCHEMA, frame, texts=True)
