@@ -213,7 +213,9 @@ def child(approach: str, path: Path, home: Path) -> None:
     import pandas  # noqa: F401
 
     import assets.lake  # noqa: F401
+    import assets.national  # noqa: F401  (its import builds the lake assets' definitions)
     import contracts.rtt  # noqa: F401
+    import orchestration.registry  # noqa: F401
 
     started = time.perf_counter()
     rows = APPROACHES[approach](path, home)
