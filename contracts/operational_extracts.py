@@ -218,8 +218,10 @@ DURATION = f"({minutes_sql('rows.end_time')} - {minutes_sql('rows.start_time')})
 
 
 def _day(column: str) -> str:
-    """A date or date-time column's day (null where it is not one)."""
-    return f"try_cast(try_strptime(substr(rows.{column}, 1, 10), '%Y-%m-%d') as date)"
+    """A date or date-time column's day (null where it is not one), converted as the lake's own
+    `cast(... as date)` converts it (and faster than parsing it with a format: the rules run
+    only on cells whose shape, YYYY-MM-DD, the column's check has vouched for)."""
+    return f"try_cast(substr(rows.{column}, 1, 10) as date)"
 
 
 def _month_bounds(month: str) -> tuple[str, str]:
