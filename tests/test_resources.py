@@ -1,5 +1,6 @@
 """The resources assets reach the outside world through."""
 
+import importlib.util
 import json
 import os
 import re
@@ -104,3 +105,16 @@ def test_the_dbt_resource_knows_dbts_version_without_running_dbt(monkeypatch):
 
     monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
     assert str(dbt_resource()._cli_version) == installed.group(1)
+
+
+def test_the_installed_packages_are_compiled_to_bytecode():
+    """Set-up compiles the installed packages' bytecode once (`make setup`): uv does not, and
+    where PYTHONDONTWRITEBYTECODE is set Python never caches it, so every process (each
+    command, each dbt build) compiled dagster, dbt and pandas from source again."""
+    import dbt.cli.main
+    import pandas
+
+    for module in (dg, dagster_dbt.core.resource, dbt.cli.main, pandas, duckdb):
+        source = module.__file__
+        assert source is not None and "site-packages" in source
+        assert Path(importlib.util.cache_from_source(source)).exists(), module.__name__
