@@ -212,7 +212,7 @@ def child(approach: str, path: Path, home: Path) -> None:
     import duckdb  # noqa: F401
     import pandas  # noqa: F401
 
-    import assets.lake  # noqa: F401
+    import assets.lake
     import assets.national  # noqa: F401  (its import builds the lake assets' definitions)
     import contracts.rtt  # noqa: F401
     import orchestration.registry  # noqa: F401
