@@ -901,16 +901,17 @@ def validate_file(
     submitter: str | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
-    """One file through its contract: its typed rows, or ContractViolationError. The same code
-    path as a partition's ingest (a set of one)."""
+    """One file through its contract: its typed rows in the file's order, or
+    ContractViolationError. The same code path as a partition's ingest (a set of one)."""
     own = connection or duckdb.connect()
     try:
         result = validate_files(
-            own, {path.name: path}, contract, submitters={path.name: submitter or ""}
-        )
+            own, {path.name: path}, contract, submitters={path.name: submitter or ""},
+            numbered=True,
+        )  # fmt: skip
         if result.quarantined:
             raise ContractViolationError(result.quarantined[path.name])
-        frame = own.execute(f"select * from {result.table}").df()
+        frame = own.execute(f"select * from {result.table} order by {LINE_COLUMN}").df()
         return frame.drop(columns=[FILE_COLUMN, LINE_COLUMN, SUBMITTER_COLUMN])
     finally:
         if connection is None:

@@ -16,7 +16,7 @@ from csv_edits import drop_column, rename_column, set_cell
 
 from assets.national import nhse_rtt_pathways
 from contracts.rtt import BAND_COLUMNS, LAKE_COLUMNS, rtt_contract
-from contracts.validation import ContractViolationError, validate_file
+from contracts.validation import ContractViolationError, validate_file, validate_files
 from orchestration.registry import partition_dir, recognise
 from orchestration.resources import HomeResource
 from orchestration.settings import get_settings
@@ -173,8 +173,10 @@ def test_a_count_padded_with_spaces_keeps_its_value(real_rtt, tmp_path):
     setting = "select current_setting('preserve_insertion_order')"
     with duckdb.connect() as connection:
         before = connection.execute(setting).fetchall()
-        frame = validate_file(path, rtt_contract(APRIL), connection=connection)
+        result = validate_files(connection, {NAME: path}, rtt_contract(APRIL))  # as ingest does
         assert connection.execute(setting).fetchall() == before == [(True,)]
+        frame = connection.execute(f"select * from {result.table}").df()
+    assert result.accepted == [NAME]
     expected = _column_sums(_rows(real_rtt))
     assert {c: int(frame[c].sum()) for c in expected} == expected
 
