@@ -623,7 +623,7 @@ def _read(
     # DuckDB's own conversion, which ignores the spaces around it (a blank number is flagged
     # and read again, trimmed, in the located pass, which finds it empty)
     untrimmed = {
-        c for c in columns if not texts and typed_name(c, schema.columns[c].dtype) != _quoted(c)
+        c for c in columns if not texts and _sql_type(schema.columns[c].dtype) != "varchar"
     }
     selected = ", ".join(  # an optional column the file lacks is null
         f"{mapped[c]} as {_quoted(c)}"
