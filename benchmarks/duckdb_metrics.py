@@ -19,11 +19,21 @@ and writes, per provider, team and month (the landing folder's), `<out>/team_mon
 
 No contract, no pseudonyms, no lake: the bare computation the platform must stay within twice
 of. Only DuckDB and the standard library.
+
+`--floor` (with `PEERBENCH_PSEUDONYM_KEY` set) adds what issue 14 asks of any ingest, and
+nothing more: all four extracts are read (referrals and ESR too), every person identifier is
+replaced by its keyed pseudonym (HMAC-SHA256 of `<domain>\\x1f<value>`, 32 hex characters, as
+the platform's, computed once per distinct value), the rows are written as Parquet
+(`<out>/lake/<extract>/data.parquet`), and the same figures are computed from those files. No
+contract rule is checked: it is a floor under the platform's operational stage, not the same
+work.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 from pathlib import Path
 
 import duckdb
@@ -41,6 +51,26 @@ SHIFTS = {
     "shift_type": "VARCHAR", "employment_type": "VARCHAR", "overtime": "VARCHAR",
     "band": "VARCHAR",
 }  # fmt: skip
+REFERRALS = dict.fromkeys(
+    ["referral_id", "patient_id", "nhs_number", "team_code", "referral_source", "priority",
+     "received_at", "accepted_on", "first_contact_at", "discharged_on"], "VARCHAR",
+)  # fmt: skip
+ESR = {
+    "position_id": "VARCHAR", "assignment_number": "VARCHAR", "team_code": "VARCHAR",
+    "role": "VARCHAR", "band": "VARCHAR", "wte": "DOUBLE", "budgeted_wte": "DOUBLE",
+    "start_date": "DATE", "leaving_date": "DATE", "sickness_absence_days": "DOUBLE",
+}  # fmt: skip
+# --floor: extract -> (its columns, {pseudonym column: (pseudonym domain, the identifier)})
+PATIENT = {
+    "nhs_pseudonym": ("nhs_number", "nhs_number"),
+    "patient_pseudonym": ("patient", "patient_id"),
+}
+FLOOR = {
+    "epr_contacts": (CONTACTS, {**PATIENT, "staff_pseudonym": ("staff", "staff_id")}),
+    "epr_referrals": (REFERRALS, {**PATIENT, "referral_pseudonym": ("referral", "referral_id")}),
+    "eroster_shifts": (SHIFTS, {"staff_pseudonym": ("staff", "staff_id")}),
+    "esr_staff": (ESR, {"staff_pseudonym": ("staff", "assignment_number")}),
+}
 
 
 def files(landing: Path, extract: str, first: str, last: str) -> list[str]:
@@ -66,12 +96,52 @@ def minutes(column: str) -> str:
     return f"(cast(left({column}, 2) as integer) * 60 + cast(right({column}, 2) as integer))"
 
 
+def hmac_sql(domain: str, column: str) -> str:
+    """Keyed HMAC-SHA256 in SQL (RFC 2104), the padded keys bound as $ipad and $opad."""
+    message = f"encode('{domain}' || chr(31) || {column})"
+    return f"left(sha256($opad || unhex(sha256($ipad || {message}))), 32)"
+
+
+def write_lake(con: duckdb.DuckDBPyConnection, landing: Path, first: str, last: str, out: Path):
+    """Each extract's rows with their identifiers pseudonymised, as `out/<extract>/data.parquet`:
+    each distinct identifier hashed once, joined back as the rows stream to Parquet."""
+    key = os.environ.get("PEERBENCH_PSEUDONYM_KEY", "").encode()
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    pads = {"ipad": bytes(b ^ 0x36 for b in block), "opad": bytes(b ^ 0x5C for b in block)}
+    con.execute("set preserve_insertion_order = false")  # no order to keep: faster Parquet
+    for extract, (columns, pseudonyms) in FLOOR.items():
+        con.execute(
+            f"create or replace temporary table rows as {read(extract, columns)}",
+            {extract: files(landing, extract, first, last)},
+        )
+        joins, kept = [], []
+        for number, (name, (domain, column)) in enumerate(pseudonyms.items()):
+            con.execute(
+                f"create or replace temporary table ids{number} as "
+                f"select {column}, {hmac_sql(domain, column)} as hmac "
+                f"from (select distinct {column} from rows where {column} is not null)",
+                pads,
+            )
+            joins.append(f"left join ids{number} using ({column})")
+            kept.append(f"ids{number}.hmac as {name}")
+        identifiers = ", ".join(column for _, column in pseudonyms.values())
+        folder = out / extract
+        folder.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"copy (select rows.* exclude ({identifiers}), {', '.join(kept)} from rows "
+            f"{' '.join(joins)}) to '{folder / 'data.parquet'}' (format parquet)"
+        )
+    con.execute("drop table rows")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--landing", type=Path, required=True)
     parser.add_argument("--start", required=True, help="first month, YYYY-MM")
     parser.add_argument("--to", required=True, help="last month, YYYY-MM")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--floor", action="store_true", help="pseudonymise all four extracts "
+                        "into a Parquet lake first, and compute from it (see above)")  # fmt: skip
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -80,6 +150,14 @@ def main() -> None:
         "epr_contacts": files(args.landing, "epr_contacts", args.start, args.to),
         "eroster_shifts": files(args.landing, "eroster_shifts", args.start, args.to),
     }
+    contacts, shifts = read("epr_contacts", CONTACTS), read("eroster_shifts", SHIFTS)
+    patient, staff = "coalesce(nhs_number, 'local ' || patient_id)", "staff_id"
+    if args.floor:
+        write_lake(con, args.landing, args.start, args.to, args.out / "lake")
+        contacts, shifts = (f"select * from '{args.out / 'lake' / e / 'data.parquet'}'"
+                            for e in ("epr_contacts", "eroster_shifts"))  # fmt: skip
+        patient = "coalesce(nhs_pseudonym, 'local ' || patient_pseudonym)"
+        staff, inputs = "staff_pseudonym", {}
     con.execute(
         f"""
         copy (
@@ -94,14 +172,14 @@ def main() -> None:
                            filter (outcome = 'attended'), 0) as attended_minutes,
                        coalesce(sum(travel_minutes) filter (outcome = 'attended'), 0)
                            as travel_minutes,
-                       count(distinct coalesce(nhs_number, 'local ' || patient_id)) as patients
-                from ({read("epr_contacts", CONTACTS)})
+                       count(distinct {patient}) as patients
+                from ({contacts})
                 group by all
             ),
             shift_days as (
                 select organisation_code, team_code, month,
-                       count(distinct (staff_id, shift_date)) as clinical_shift_days
-                from ({read("eroster_shifts", SHIFTS)})
+                       count(distinct ({staff}, shift_date)) as clinical_shift_days
+                from ({shifts})
                 where shift_type = 'clinical'
                 group by all
             )
@@ -115,7 +193,7 @@ def main() -> None:
         inputs,
     )
     rows = con.execute(f"select count(*) from '{args.out / 'team_month.parquet'}'").fetchone()[0]
-    print(f"duckdb_metrics: {rows:,} team months from {sum(map(len, inputs.values()))} files")
+    print(f"duckdb_metrics: {rows:,} team months")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,11 @@ What it does, in a fresh temporary PEERBENCH_HOME (deleted at the end unless --k
      the issue's yardstick: it reads all four extracts and the team registers, applies the
      platform's contract rules, pseudonymises, writes Parquet per extract and month, and
      computes per-team monthly figures (not the platform's 62 metrics, grains and slices).
+   - duckdb_floor (`benchmarks/duckdb_metrics.py --floor`): the issue's yardstick doing also
+     what the issue asks of any ingest, and nothing else: all four extracts read, identifiers
+     pseudonymised (keyed HMAC, once per distinct value), the rows written as Parquet, the same
+     figures computed from them; no contract rule. A floor under the platform's stage, to set
+     the issue's 2x target against.
 3. Prints rows, seconds, CPU, peak and tree RSS per stage; the ratios platform / duckdb_metrics
    (wall: target <= 2; peak RSS: target <= 1) and pandas_metrics / platform, with PASS or MISS
    (nothing is asserted); a check, team by team, that the platform's per-team monthly figures
@@ -134,18 +139,20 @@ MART_METRICS = {
 
 def yardstick_team_months(home: Path) -> dict[str, str]:
     """Each yardstick's per-team monthly figures under the platform's measure names."""
-    baseline = home / "baseline_duckdb" / "mart" / "operational_team_month.parquet"
-    return {
+    found = {
         "duckdb_metrics": f"select * from '{home / 'duckdb_metrics' / 'team_month.parquet'}'",
         "pandas_metrics": f"select * from '{home / 'pandas_metrics' / 'team_month.parquet'}'",
-        "baseline_duckdb": f"""
+        "duckdb_floor": f"select * from '{home / 'duckdb_floor' / 'team_month.parquet'}'",
+    }
+    for name in ("baseline_duckdb",):
+        found[name] = f"""
             select organisation_code, team_code, period as month, booked as contacts_booked,
                    attended as contacts_attended, did_not_attend as contacts_dna,
                    face_to_face as contacts_attended_f2f, contact_minutes as attended_minutes,
                    travel_minutes, clinical_shift_days
-            from '{baseline}'
-        """,
-    }
+            from '{home / name / "mart" / "operational_team_month.parquet"}'
+        """
+    return found
 
 
 def generate(landing: Path, scale: Scale, months: list[str]) -> dict[str, int]:
@@ -411,6 +418,11 @@ def main() -> None:
     lake = f"lake {lake_rows(out / 'lake'):,} rows; "
     stages.append((baseline, every, lake + parquet_rows(out / "mart" / "operational_team_month"
                                                        ".parquet")))  # fmt: skip
+    script, out = ROOT / "benchmarks" / "duckdb_metrics.py", home / "duckdb_floor"
+    floor = stage("duckdb_floor", [sys.executable, str(script), "--landing", str(landing),
+                                   *window, "--out", str(out), "--floor"])  # fmt: skip
+    lake = f"lake {lake_rows(out / 'lake'):,} rows; "
+    stages.append((floor, every, lake + parquet_rows(out / "team_month.parquet")))
 
     checks = team_month_checks(home)
     try:
@@ -441,7 +453,7 @@ def report(
     by_name = {s.name: s for s, _, _ in stages}
     platform, bare, pandas_ = (by_name[n] for n in ("platform", "duckdb_metrics",
                                                     "pandas_metrics"))  # fmt: skip
-    baseline = by_name["baseline_duckdb"]
+    baseline, floor = by_name["baseline_duckdb"], by_name["duckdb_floor"]
 
     def ratio(label: str, of: tuple[Stage, ...], value: float, target: str, passed: bool | None):
         if not all(s.ok for s in of):
@@ -466,6 +478,11 @@ def report(
         f"wall {platform.seconds / baseline.seconds:.2f}x, peak RSS "
         f"{platform.peak_mib / baseline.peak_mib:.2f}x; baseline_duckdb / duckdb_metrics wall "
         f"{baseline.seconds / bare.seconds:.2f}x"
+    )
+    print(
+        f"the floor (duckdb_floor: the four extracts read, pseudonymised and written, the same "
+        f"figures from them; no rule) / duckdb_metrics wall {floor.seconds / bare.seconds:.2f}x; "
+        f"platform / the floor wall {platform.seconds / floor.seconds:.2f}x"
     )
     print("\nwhere the platform's time went (Dagster runs and steps; dbt's own node timing):")
     for line in profile:
