@@ -8,8 +8,10 @@ bare DuckDB `read_csv` of the same file, and at least 5x faster than pandas.
 
 The file: the real April 2026 extract's first 5,000 rows (`../shared/data/real/rtt`), repeated
 with the provider codes changed so that every key stays unique, to the real month's size (37
-copies: 185,000 rows, about 80 MB). Each approach runs in a fresh process, `--repeat` times; the
-table shows the median wall seconds and the largest peak RSS:
+copies: 185,000 rows, about 80 MB). Each approach runs in a fresh process, in rounds (every
+approach once a round, `--repeat` rounds); the table shows the median wall seconds and the
+largest peak RSS, and each ratio is the median over rounds of the two approaches' times in the
+same round, so that a machine whose speed drifts does not move it:
 
 - `duckdb`: `create table as select * from read_csv(file)`, DuckDB's own type detection;
 - `duckdb_unchecked`: the least any ingest of the file does, and a floor for the platform: one
@@ -251,18 +253,19 @@ def child(approach: str, path: Path, home: Path) -> None:
     print(json.dumps({"rows": rows, "seconds": seconds, "peak_mib": peak}))
 
 
-def measure(approach: str, path: Path, home: Path, repeat: int) -> dict[str, float]:
-    runs = []
-    for _ in range(repeat):
-        command = [sys.executable, __file__, "--child", approach, str(path), str(home)]
-        env = {**os.environ, "PEERBENCH_HOME": str(home), "PYTHONPATH": str(ROOT)}
-        out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {
-        "rows": runs[0]["rows"],
-        "seconds": statistics.median(r["seconds"] for r in runs),
-        "peak_mib": max(r["peak_mib"] for r in runs),
-    }
+def run_once(approach: str, path: Path, home: Path) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", approach, str(path), str(home)]
+    env = {**os.environ, "PEERBENCH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ratio(runs: dict[str, list[dict[str, float]]], of: str, to: str) -> float:
+    """The median over rounds of one approach's time over another's in the same round: a
+    machine whose speed drifts moves both sides of each ratio alike."""
+    return statistics.median(
+        a["seconds"] / b["seconds"] for a, b in zip(runs[of], runs[to], strict=True)
+    )
 
 
 def main() -> int:
@@ -282,42 +285,36 @@ def main() -> int:
         path = make_file(real, home, args.copies)
         size = path.stat().st_size
         print(f"file {path.name}: {size / 2**20:.1f} MiB, {args.copies * 5_000:,} rows", flush=True)
-        results = {}
-        for approach in APPROACHES:
-            results[approach] = measure(approach, path, home, args.repeat)
-            figures = results[approach]
-            print(
-                f"  {approach:16} {figures['rows']:>9,} rows {figures['seconds']:7.2f} s "
-                f"peak {figures['peak_mib']:7.0f} MiB",
-                flush=True,
-            )
-    bare, platform, pandas = (results[k]["seconds"] for k in ("duckdb", "platform", "pandas"))
+        runs: dict[str, list[dict[str, float]]] = {approach: [] for approach in APPROACHES}
+        for _ in range(args.repeat):  # round by round: every approach once, in turn
+            for approach in APPROACHES:
+                runs[approach].append(run_once(approach, path, home))
+    for approach, measured in runs.items():
+        seconds = statistics.median(r["seconds"] for r in measured)
+        peak = max(r["peak_mib"] for r in measured)
+        print(
+            f"  {approach:16} {measured[0]['rows']:>9,} rows {seconds:7.2f} s peak {peak:7.0f} MiB"
+        )
+    platform_bare, pandas_platform = (
+        ratio(runs, "platform", "duckdb"),
+        ratio(runs, "pandas", "platform"),
+    )
     targets = [
-        ("platform / DuckDB read_csv", platform / bare, "<= 1.5", platform / bare <= 1.5),
-        ("pandas / platform", pandas / platform, ">= 5", pandas / platform >= 5),
-        ("Dagster run / platform", results["dagster"]["seconds"] / platform, "info", None),
+        ("platform / DuckDB read_csv", platform_bare, "<= 1.5", platform_bare <= 1.5),
+        ("pandas / platform", pandas_platform, ">= 5", pandas_platform >= 5),
+        ("Dagster run / platform", ratio(runs, "dagster", "platform"), "info", None),
         (
             "read and write, unchecked / read",
-            results["duckdb_unchecked"]["seconds"] / bare,
+            ratio(runs, "duckdb_unchecked", "duckdb"),
             "info",
             None,
         ),
-        (
-            "pandas / DuckDB read_csv",
-            pandas / bare,
-            "info",
-            None,
-        ),
-        (
-            "platform / DuckDB, same checks",
-            platform / results["duckdb_checked"]["seconds"],
-            "info",
-            None,
-        ),
+        ("pandas / DuckDB read_csv", ratio(runs, "pandas", "duckdb"), "info", None),
+        ("platform / DuckDB, same checks", ratio(runs, "platform", "duckdb_checked"), "info", None),
     ]
-    for label, ratio, target, ok in targets:
+    for label, value, target, ok in targets:
         verdict = "" if ok is None else ("PASS" if ok else "MISS")
-        print(f"  {label:33} {ratio:6.2f}x  (target {target}) {verdict}")
+        print(f"  {label:33} {value:6.2f}x  (target {target}) {verdict}")
     return 0
 
 
