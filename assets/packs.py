@@ -15,22 +15,17 @@ recent windows only (`Settings.pack_days`); every window keeps its HTML, CSV and
 from __future__ import annotations
 
 import io
-import multiprocessing
-import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TypeVar
 
 import vl_convert
 import weasyprint
 from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
+from assets.cores import on_every_core
 from assets.extracts import write_xlsx
 from assets.reports import PackJob, Section, among_peers, figure, summary_rows
 
-T, R = TypeVar("T"), TypeVar("R")
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 SUMMARY_ROWS_PER_SLIDE = 12
 KEY_CHARTS = 12
@@ -39,12 +34,12 @@ NOTABLE = {"better", "worse", "higher", "lower"}
 
 def write_packs(jobs: list[PackJob]) -> list[str]:
     """Every organisation's pack, on all the machine's cores."""
-    return [file for files in _on_every_core(write_pack, jobs) for file in files]
+    return [file for files in on_every_core(write_pack, jobs) for file in files]
 
 
 def write_pdfs(pages: list[Path]) -> None:
     """Each HTML page as a PDF beside it (`<page>.pdf`), on all the machine's cores."""
-    _on_every_core(write_pdf, pages)
+    on_every_core(write_pdf, pages)
 
 
 def write_pdf(page: Path) -> Path:
@@ -52,17 +47,6 @@ def write_pdf(page: Path) -> Path:
     pdf = page.with_suffix(".pdf")
     weasyprint.HTML(filename=page).write_pdf(pdf)
     return pdf
-
-
-def _on_every_core(work: Callable[[T], R], items: list[T]) -> list[R]:
-    """`work` over the items in fresh processes, one per core (the caller holds a warehouse
-    connection and Dagster's threads, which a fork would copy)."""
-    workers = min(len(items), os.cpu_count() or 1)
-    if workers <= 1:
-        return [work(item) for item in items]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(work, items))
 
 
 def write_pack(job: PackJob) -> list[str]:

@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from analysis.disclosure import disclose
+from assets.cores import on_every_core
 from assets.extracts import PEER_STATISTICS, extract_rows, parquet_rows
 from assets.operational_reports import (
     OPERATIONAL,
@@ -70,6 +71,9 @@ from orchestration.resources import HomeResource, PseudonymKeyResource, Warehous
 from orchestration.settings import Settings
 
 LOCK_FILE = ".lock"
+# a backfill of this many windows or more is published on every core (each process starts in
+# about 3 s; a window of history takes 2-10 s)
+WINDOWS_ON_EVERY_CORE = 4
 REPORT_PEER_GROUP = "organisation_type"  # a report compares like with like: its own type
 # beside it, the organisation's nearest-neighbour group (fct_benchmark), shown from 3 members
 # with a value: the median of two would give away the other one's value
@@ -382,6 +386,34 @@ def publish_window(
     return target
 
 
+@dataclass(frozen=True)
+class _WindowJob:
+    """One window of a backfill, as a process of its own publishes it."""
+
+    home: str
+    published: Path
+    window: Window
+    key: bytes
+
+
+def _publish_job(job: _WindowJob) -> Path | None:
+    with WarehouseResource(home=job.home).get_connection() as connection:
+        return publish_window(connection, job.published, job.window, job.key)
+
+
+def publish_windows(
+    warehouse: WarehouseResource, published: Path, windows: list[Window], key: bytes
+) -> list[Path | None]:
+    """`publish_window` for each window, in order. A backfill's windows (history: a few seconds
+    each, all of it Python) are published on every core, each process with its own read-only
+    connection to the mart; a few windows, the schedule's one, in this process."""
+    if len(windows) < WINDOWS_ON_EVERY_CORE:
+        with warehouse.get_connection() as connection:
+            return [publish_window(connection, published, w, key) for w in windows]
+    home = str(warehouse.settings.home)
+    return on_every_core(_publish_job, [_WindowJob(home, published, w, key) for w in windows])
+
+
 def add_packs(
     warehouse: duckdb.DuckDBPyConnection,
     published: Path,
@@ -591,25 +623,26 @@ def _build_publication_asset(collection: Collection) -> dg.AssetsDefinition:
         warehouse: WarehouseResource,
         pseudonym_key: PseudonymKeyResource,
     ) -> dg.MaterializeResult:
-        settings = home.settings
-        published = {}
-        with warehouse.get_connection() as connection:
-            for partition_key in context.partition_keys:
-                window_ = window(collection.code, partition_key)
-                key = pseudonym_key.value()
-                folder = publish_window(connection, settings.published, window_, key)
-                if folder is None:
-                    context.log.warning(
-                        f"nothing in the mart for {collection.code} {partition_key}"
-                    )
-                    continue
-                published[partition_key] = str(folder.relative_to(settings.home))
-                context.log.debug(f"published {folder}")
-                # the pages and extracts are visible first; packs (minutes at national scale)
-                # are added to the same version after
-                if packs_due(window_, date.today(), settings):
-                    add_packs(connection, settings.published, window_, key)
-                    context.log.info(f"packs added to {folder}")
+        settings, key = home.settings, pseudonym_key.value()
+        windows = [window(collection.code, k) for k in context.partition_keys]
+        folders = publish_windows(warehouse, settings.published, windows, key)
+        published, packed = {}, []
+        for window_, folder in zip(windows, folders, strict=True):
+            if folder is None:
+                context.log.warning(
+                    f"nothing in the mart for {collection.code} {window_.partition_key}"
+                )
+                continue
+            published[window_.partition_key] = str(folder.relative_to(settings.home))
+            context.log.debug(f"published {folder}")
+            if packs_due(window_, date.today(), settings):
+                packed.append(window_)
+        # the pages and extracts of every window are visible first; packs (minutes at national
+        # scale) are added to the same versions after, on every core
+        with warehouse.get_connection() if packed else nullcontext() as connection:
+            for window_ in packed:
+                folder = add_packs(connection, settings.published, window_, key)
+                context.log.info(f"packs added to {folder}")
         context.log.info(f"published {len(published)} {collection.code} window(s)")
         return dg.MaterializeResult(
             metadata={"windows": len(published), "folders": dg.MetadataValue.json(published)}

@@ -29,13 +29,18 @@ from conftest import use_home
 from statsmodels.stats.proportion import proportion_confint
 
 from assets.charts import MEAN
-from assets.publications import publish_window, published_versions
+from assets.publications import (
+    WINDOWS_ON_EVERY_CORE,
+    publish_window,
+    publish_windows,
+    published_versions,
+)
 from assets.sample_trend import SAMPLE_COLUMNS, read_sample
 from contracts.ae_monthly import ae_file_stem
 from orchestration.calendar import window
 from orchestration.cli import main
 from orchestration.demo_data import DemoConfig, generate, land_reference_files
-from orchestration.resources import dbt_project, dbt_resource
+from orchestration.resources import WarehouseResource, dbt_project, dbt_resource
 from orchestration.settings import Settings
 
 CATALOGUE = Path(__file__).parents[1] / "seeds" / "metric_catalogue.csv"
@@ -684,6 +689,31 @@ def test_changed_inputs_make_the_next_version_and_keep_the_last(built, tmp_path)
     assert folder == v1.parent / "v2"
     assert json.loads((folder / "manifest.json").read_text())["version"] == 2
     assert json.loads((v1 / "manifest.json").read_text()) == manifest
+
+
+def test_a_backfill_published_on_every_core_equals_each_window_published_alone(built, tmp_path):
+    """History's windows are published by processes of their own (`publish_windows`); every
+    file of every window equals what one window's publication in this process writes, bar the
+    moment of publication."""
+    months = ["2024-03", "2024-04", "2024-05", "2024-06"]
+    windows = [window("community_indicators", f"{month}-01") for month in months]
+    assert len(windows) >= WINDOWS_ON_EVERY_CORE  # the backfill path, not the schedule's
+    warehouse = WarehouseResource(home=str(built["home"]))
+    together = publish_windows(warehouse, tmp_path / "together", windows, b"k" * 32)
+    with duckdb.connect(str(built["home"] / "warehouse.duckdb"), read_only=True) as connection:
+        alone = [publish_window(connection, tmp_path / "alone", w, b"k" * 32) for w in windows]
+
+    def files(folder: Path) -> dict[str, bytes]:
+        found = {str(f.relative_to(folder)): f.read_bytes() for f in folder.rglob("*.*")}
+        manifest = json.loads(found.pop("manifest.json"))
+        assert manifest.pop("published_at")
+        return found | {"manifest.json": json.dumps(manifest, sort_keys=True).encode()}
+
+    for month, one, other in zip(months, together, alone, strict=True):
+        assert one == tmp_path / "together" / "community_indicators" / month / "v1"
+        assert other == tmp_path / "alone" / "community_indicators" / month / "v1"
+        assert len(list(one.glob("organisations/*.html"))) > 30
+        assert files(one) == files(other), month
 
 
 def test_a_report_names_its_own_organisation_and_no_peer(built):
