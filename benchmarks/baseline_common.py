@@ -279,13 +279,6 @@ def submission(path: Path) -> tuple[str | None, datetime | None]:
     return match["org"], datetime.strptime(match["stamp"], "%Y%m%dT%H%M")
 
 
-def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
-    """HMAC-SHA256's inner and outer padded keys, so SQL can compute HMAC with two sha256 calls:
-    HMAC(k, m) = sha256(opad || sha256(ipad || m)) (RFC 2104)."""
-    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
-
-
 def pseudonymiser(key: bytes, domain: str) -> Callable[[str], str]:
     """The platform's pseudonym of a value: HMAC-SHA256 of '<domain>\\x1f<value>' under the key,
     as 32 hex characters."""

@@ -71,7 +71,6 @@ from baseline_common import (
     WHOLE_NUMBER,
     Job,
     file_sha256,
-    hmac_pads,
     nhse_period,
     operational_months,
     parse_job,
@@ -79,6 +78,7 @@ from baseline_common import (
     submission,
     window_months,
 )
+from keyed_hash import hmac_sql, pads
 
 Rule = tuple[str, str, str]  # (column, rule, SQL that is true when the row passes)
 
@@ -329,12 +329,6 @@ def _nhs_number_valid(column: str) -> str:
     return f"(11 - ({weighted}) % 11) % 11 = {digit.format(column=column, i=10)}"
 
 
-def _hmac(domain: str, column: str) -> str:
-    """Keyed HMAC-SHA256 in SQL (RFC 2104) with the padded keys bound as $ipad and $opad."""
-    message = f"encode('{domain}' || chr(31) || {column})"
-    return f"left(sha256($opad || unhex(sha256($ipad || {message}))), 32)"
-
-
 DURATION = f"{_minutes('end_time')} - {_minutes('start_time')}"
 
 
@@ -575,7 +569,7 @@ def staff_rules(month: str) -> list[Rule]:
 def _pseudonyms(column: str, domain: str) -> str:
     """A join of the extract's distinct `column` values to their pseudonyms (`<domain>_hmac`)."""
     return (
-        f"left join (select {column}, {_hmac(domain, column)} as {domain}_hmac "
+        f"left join (select {column}, {hmac_sql(domain, column)} as {domain}_hmac "
         f"from (select distinct {column} from extract where {column} is not null)) "
         f"using ({column})"
     )
@@ -654,7 +648,7 @@ def ingest_teams(con: duckdb.DuckDBPyConnection, job: Job) -> None:
 
 def ingest_operational(con: duckdb.DuckDBPyConnection, job: Job, month: str) -> None:
     """One month of the four extracts from every provider: check, pseudonymise, write."""
-    pads = dict(zip(("ipad", "opad"), hmac_pads(job.key), strict=True))
+    parameters = pads(job.key)
     for extract, (columns, key) in EXTRACTS.items():
         files = job.extracts[extract][month]
         if not files:
@@ -665,7 +659,7 @@ def ingest_operational(con: duckdb.DuckDBPyConnection, job: Job, month: str) -> 
         folder = job.out / "lake" / extract / f"period={month}"
         folder.mkdir(parents=True, exist_ok=True)
         query = TO_LAKE[extract]
-        con.execute(f"copy ({query}) to '{folder}/data.parquet' (format parquet)", pads)
+        con.execute(f"copy ({query}) to '{folder}/data.parquet' (format parquet)", parameters)
         unload(con, "extract")
 
 

@@ -32,11 +32,11 @@ work.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 from pathlib import Path
 
 import duckdb
+from keyed_hash import hmac_sql, pads
 
 CONTACTS = {  # the canonical columns, in order, as a read_csv `columns` struct
     "contact_id": "VARCHAR", "nhs_number": "VARCHAR", "patient_id": "VARCHAR",
@@ -96,18 +96,12 @@ def minutes(column: str) -> str:
     return f"(cast(left({column}, 2) as integer) * 60 + cast(right({column}, 2) as integer))"
 
 
-def hmac_sql(domain: str, column: str) -> str:
-    """Keyed HMAC-SHA256 in SQL (RFC 2104), the padded keys bound as $ipad and $opad."""
-    message = f"encode('{domain}' || chr(31) || {column})"
-    return f"left(sha256($opad || unhex(sha256($ipad || {message}))), 32)"
-
-
-def write_lake(con: duckdb.DuckDBPyConnection, landing: Path, first: str, last: str, out: Path):
+def write_lake(
+    con: duckdb.DuckDBPyConnection, landing: Path, first: str, last: str, out: Path, key: bytes
+) -> None:
     """Each extract's rows with their identifiers pseudonymised, as `out/<extract>/data.parquet`:
     each distinct identifier hashed once, joined back as the rows stream to Parquet."""
-    key = os.environ.get("PEERBENCH_PSEUDONYM_KEY", "").encode()
-    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-    pads = {"ipad": bytes(b ^ 0x36 for b in block), "opad": bytes(b ^ 0x5C for b in block)}
+    padded = pads(key)
     con.execute("set preserve_insertion_order = false")  # no order to keep: faster Parquet
     for extract, (columns, pseudonyms) in FLOOR.items():
         con.execute(
@@ -120,7 +114,7 @@ def write_lake(con: duckdb.DuckDBPyConnection, landing: Path, first: str, last: 
                 f"create or replace temporary table ids{number} as "
                 f"select {column}, {hmac_sql(domain, column)} as hmac "
                 f"from (select distinct {column} from rows where {column} is not null)",
-                pads,
+                padded,
             )
             joins.append(f"left join ids{number} using ({column})")
             kept.append(f"ids{number}.hmac as {name}")
@@ -143,6 +137,9 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true", help="pseudonymise all four extracts "
                         "into a Parquet lake first, and compute from it (see above)")  # fmt: skip
     args = parser.parse_args()
+    key = os.environ.get("PEERBENCH_PSEUDONYM_KEY", "")
+    if args.floor and len(key) < 16:
+        parser.error("--floor needs PEERBENCH_PSEUDONYM_KEY (16 characters or more)")
     args.out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute(f"set temp_directory = '{args.out / 'spill'}'")
@@ -153,7 +150,7 @@ def main() -> None:
     contacts, shifts = read("epr_contacts", CONTACTS), read("eroster_shifts", SHIFTS)
     patient, staff = "coalesce(nhs_number, 'local ' || patient_id)", "staff_id"
     if args.floor:
-        write_lake(con, args.landing, args.start, args.to, args.out / "lake")
+        write_lake(con, args.landing, args.start, args.to, args.out / "lake", key.encode())
         contacts, shifts = (f"select * from '{args.out / 'lake' / e / 'data.parquet'}'"
                             for e in ("epr_contacts", "eroster_shifts"))  # fmt: skip
         patient = "coalesce(nhs_pseudonym, 'local ' || patient_pseudonym)"

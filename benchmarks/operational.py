@@ -139,19 +139,19 @@ MART_METRICS = {
 
 def yardstick_team_months(home: Path) -> dict[str, str]:
     """Each yardstick's per-team monthly figures under the platform's measure names."""
+    baseline = home / "baseline_duckdb" / "mart" / "operational_team_month.parquet"
     found = {
         "duckdb_metrics": f"select * from '{home / 'duckdb_metrics' / 'team_month.parquet'}'",
         "pandas_metrics": f"select * from '{home / 'pandas_metrics' / 'team_month.parquet'}'",
         "duckdb_floor": f"select * from '{home / 'duckdb_floor' / 'team_month.parquet'}'",
-    }
-    for name in ("baseline_duckdb",):
-        found[name] = f"""
+        "baseline_duckdb": f"""
             select organisation_code, team_code, period as month, booked as contacts_booked,
                    attended as contacts_attended, did_not_attend as contacts_dna,
                    face_to_face as contacts_attended_f2f, contact_minutes as attended_minutes,
                    travel_minutes, clinical_shift_days
-            from '{home / name / "mart" / "operational_team_month.parquet"}'
-        """
+            from '{baseline}'
+        """,
+    }
     return found
 
 
@@ -470,9 +470,11 @@ def report(
     peak, bare_peak = platform.peak_mib, bare.peak_mib
     ratio("peak RSS platform / duckdb_metrics, x", (platform, bare), peak / bare_peak, "<= 1",
           peak <= bare_peak)  # fmt: skip
+    # a stage shorter than the sampling interval has no sampled tree RSS
+    tree = f"{platform.tree_mib / bare.tree_mib:.2f}x" if bare.tree_mib else "(not sampled)"
     print(
         f"\nfor information: CPU platform / duckdb_metrics {platform.cpu / bare.cpu:.2f}x; "
-        f"sampled tree RSS platform / duckdb_metrics {platform.tree_mib / bare.tree_mib:.2f}x; "
+        f"sampled tree RSS platform / duckdb_metrics {tree}; "
         f"pandas_metrics / duckdb_metrics wall {pandas_.seconds / bare.seconds:.2f}x; "
         f"platform / baseline_duckdb (the four extracts ingested, contract, pseudonyms, lake) "
         f"wall {platform.seconds / baseline.seconds:.2f}x, peak RSS "
