@@ -121,6 +121,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         metric, value = _resubmit(home, organisation, "2024-05")
         assert main(REFRESH) == 0
         late_parse = _parse_events(home)
+        late_build = tmp_path_factory.mktemp("late_build")
+        shutil.copy(home / "warehouse.duckdb", late_build)
+        shutil.copytree(home / "dbt" / "compiled", late_build / "compiled")
         assert main(PUBLISH) == 0
         incremental = _mart(home)
         assert main([*REFRESH, "--full"]) == 0
@@ -136,6 +139,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             "organisation": organisation,
             "metric": metric,
             "value": value,
+            "late_build": late_build,
         }
 
 
@@ -203,6 +207,80 @@ def test_rows_outside_the_window_are_left_in_place(runs, table, rebuilt):
     pd.testing.assert_frame_equal(
         before[kept].reset_index(drop=True), after[~in_window].reset_index(drop=True), obj=table
     )
+
+
+def _failures(warehouse: Path, compiled: Path, model: str, test: str) -> list[tuple]:
+    """What the dbt test `test` of `model`, as the late return's build compiled it, finds in
+    `warehouse` (a copy named like the warehouse, so the compiled names resolve)."""
+    folder = next((compiled / "peerbench" / "models").rglob(f"{model}.yml"))
+    (sql,) = [path.read_text() for path in folder.glob(f"{test}*.sql")]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(f"select * from ({sql}) order by all").fetchall()
+
+
+@pytest.mark.parametrize(
+    ("model", "test", "key", "in_place", "rewritten"),
+    [
+        # a mart: the rows the build stamped with its refreshed_at
+        ("fct_metric_value", "unique_fct_metric_value_metric_value_id", "metric_value_id",
+         "period_end < date '2024-05-01'", "period_end >= date '2024-05-01'"),
+        # an incremental intermediate model: its partition window (May)
+        ("int_community_metric_values", "not_null_columns", "organisation_code",
+         "period_start = date '2024-04-01'", "period_start = date '2024-05-01'"),
+    ],
+)  # fmt: skip
+def test_an_incremental_builds_tests_check_the_rows_it_wrote(
+    runs, tmp_path, model, test, key, in_place, rewritten
+):
+    """The late return's build rewrote May's window and left April in place (tested when the
+    first build wrote it): its tests check what it wrote, not 40M rows of history again. A
+    break in a rewritten row is found and named; one in a row left in place is not looked at."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(runs["late_build"] / "warehouse.duckdb", warehouse)
+    compiled = runs["late_build"] / "compiled"
+    table = f"{'marts' if model.startswith('fct') else 'intermediate'}.{model}"
+    assert _failures(warehouse, compiled, model, test) == []
+
+    def break_one(where: str) -> None:
+        with duckdb.connect(str(warehouse)) as connection:
+            if test.startswith("unique"):  # a second copy of one row
+                one = f"select * from {table} where {where} limit 1"
+                connection.execute(f"insert into {table} ({one})")
+            else:
+                connection.execute(
+                    f"update {table} set {key} = null where rowid = "
+                    f"(select min(rowid) from {table} where {where})"
+                )
+
+    break_one(in_place)
+    assert _failures(warehouse, compiled, model, test) == []
+    break_one(rewritten)
+    (found,) = _failures(warehouse, compiled, model, test)
+    # unique: the key and its two rows; not_null_columns: the column and its one null
+    assert found[1] == 2 if test.startswith("unique") else found == (key, 1)
+
+
+def test_a_tables_tests_check_every_row(runs, tmp_path):
+    """int_operational_measures is a table, rebuilt whole: a null anywhere in it is found, with
+    the column named and the rows counted, one finding per column."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(runs["late_build"] / "warehouse.duckdb", warehouse)
+    compiled = runs["late_build"] / "compiled"
+    model = "int_operational_measures"
+    assert _failures(warehouse, compiled, model, "not_null_columns") == []
+    with duckdb.connect(str(warehouse)) as connection:
+        first = connection.execute(
+            f"select min(period_start) from intermediate.{model}"
+        ).fetchall()[0][0]
+        connection.execute(
+            f"update intermediate.{model} set value = null, grain = null "
+            f"where rowid in (select rowid from intermediate.{model} "
+            f"where period_start = '{first}' limit 3)"
+        )
+    assert _failures(warehouse, compiled, model, "not_null_columns") == [
+        ("grain", 3),
+        ("value", 3),
+    ]
 
 
 def _plan(first: str, end: str) -> RefreshPlan:

@@ -82,17 +82,53 @@
     {% endif %}
 {%- endmacro %}
 
-{#- The tests of the lake's staging views check the periods a run rebuilds (the others were
-    checked when they were built): their `where` config (dbt_project.yml) names the window as
-    `__partition_window__`, which this replaces with the run's window on `period_start`. A
-    project config cannot call a macro, so it names the window this way (dbt's documented way to
-    template a test's `where`). -#}
+{#- The rows a test checks. The lake's staging views hold every period; their tests check the
+    periods a run rebuilds (the others were checked when they were built). An incremental model's
+    tests likewise check the rows this build wrote: those it stamped refreshed_at (the marts) or
+    its partition window (what its pre-hook cleared and refilled); the rows it left in place were
+    checked by the build that wrote them, and a change of reference data rebuilds (and so tests)
+    everything. A table is tested whole. The `where` config (dbt_project.yml) names these as
+    `__partition_window__` and `__rebuilt__`, which this replaces: a project config cannot call a
+    macro (dbt's documented way to template a test's `where`). -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
-    {%- if where -%}
-        {%- set where = where | replace('__partition_window__', in_partition_window('period_start')) -%}
+    {%- if where and '__partition_window__' in where -%}
+        {%- set where = where | replace('__partition_window__', window_rows(relation)) -%}
+    {%- endif -%}
+    {%- if where and '__rebuilt__' in where -%}
+        {%- set where = where | replace('__rebuilt__', rebuilt_rows(relation)) -%}
+    {%- endif -%}
+    {%- if where and where != 'true' -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
     {%- else -%}
         {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The model a test's relation is, from the project's graph (none for a seed or a source). -#}
+{% macro model_of(relation) -%}
+    {{- return(graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('schema', 'equalto', relation.schema)
+        | selectattr('alias', 'equalto', relation.identifier)
+        | first) -}}
+{%- endmacro %}
+
+{#- A staging view's periods in the window; on its lake month label too where it has one, so
+    the Parquet reader skips the other months' files (in_partition_window). -#}
+{% macro window_rows(relation) -%}
+    {%- set node = model_of(relation) -%}
+    {%- set label = 'period' if node is defined and 'period' in node.columns else none -%}
+    {{- return(in_partition_window('period_start', label=label)) -}}
+{%- endmacro %}
+
+{% macro rebuilt_rows(relation) -%}
+    {%- set node = model_of(relation) -%}
+    {%- if node is not defined or node.config.materialized != 'incremental' -%}
+        {{- return('true') -}}
+    {%- elif 'refreshed_at' in node.columns -%}
+        {{- return('refreshed_at = ' ~ refreshed_at()) -}}
+    {%- else -%}
+        {{- return(in_partition_window('period_start')) -}}
     {%- endif -%}
 {%- endmacro %}
