@@ -42,8 +42,11 @@ What it does, in a fresh temporary PEERBENCH_HOME (deleted at the end unless --k
    the platform's other operational metrics, its quarters and rolling 12 months and its
    operational slices are left out of the comparison, and the printout says how many rows
    that is), and prints the ratios beside the targets of issue 10 (PASS or MISS; nothing is
-   asserted). The platform's lake holds a few more rows than
-   the scripts': it keeps superseded returns (the mart uses the latest), the scripts drop them.
+   asserted). The new month is given two ways: its refresh against the full refresh, and, as
+   issue 10 measured it, refresh and publication (the close of its window) against a rebuild
+   of everything (the full refresh and the publication of all history). The platform's lake
+   holds a few more rows than the scripts': it keeps superseded returns (the mart uses the
+   latest), the scripts drop them.
 
 The platform is run as `peerbench` from this interpreter's environment with PYTHONPATH set to
 this checkout, so the figures are those of the code beside this script.
@@ -543,6 +546,7 @@ def report(stages: list[Stage], checks: list[str]) -> None:
     full, bare, pandas_ = (by_name[n] for n in ("platform: full refresh", "DuckDB script",
                                                 "pandas script"))  # fmt: skip
     new, close = by_name["platform: one new month"], by_name["platform: close to publication"]
+    history = by_name["platform: publish all history"]
 
     def ratio(label: str, of: tuple[Stage, ...], value: float, target: str, passed: bool) -> None:
         verdict = ("PASS" if passed else "MISS") if all(s.ok for s in of) else "n/a (failed)"
@@ -555,6 +559,11 @@ def report(stages: list[Stage], checks: list[str]) -> None:
           pandas_.seconds / full.seconds, ">= 5", pandas_.seconds >= 5 * full.seconds)  # fmt: skip
     ratio("one new month / full refresh, wall %", (full, new), 100 * new.seconds / full.seconds,
           "<= 10", new.seconds <= 0.1 * full.seconds)  # fmt: skip
+    # the issue's own measure: a new month as a deployment runs it (refresh, then publication of
+    # the windows it closes) against rebuilding everything (full refresh, publication of history)
+    month, rebuild = new.seconds + close.seconds, full.seconds + history.seconds
+    ratio("  with publication: month / rebuild, %", (full, history, new, close),
+          100 * month / rebuild, "<= 10", month <= 0.1 * rebuild)  # fmt: skip
     ratio("peak RSS platform / DuckDB script, x", (full, bare), full.peak_mib / bare.peak_mib,
           "<= 1", full.peak_mib <= bare.peak_mib)  # fmt: skip
     ratio("close to publication, wall seconds", (close,), close.seconds, "< 60",
